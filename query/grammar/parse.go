@@ -1,0 +1,236 @@
+package grammar
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Limits on what Parse accepts. They are checked on the token stream, before the parser runs,
+// so that no input can exhaust the parser's stack.
+const (
+	// MaxLength is the longest query, in bytes.
+	MaxLength = 16 << 10
+	// MaxDepth is the deepest nesting of parentheses and NOT.
+	MaxDepth = 64
+)
+
+var parser = participle.MustBuild[Query](participle.Lexer(definition{}))
+
+// EBNF returns the grammar as participle sees it, in its EBNF notation.
+func EBNF() string { return parser.String() }
+
+// keywords are the upper-case words that are never tags.
+var keywords = map[string]bool{
+	"AND": true, "OR": true, "NOT": true, "CONTAINS": true, "EXISTS": true, "DATE": true, "TIME": true,
+}
+
+// Parse parses a query. It returns the whole syntax tree or an *Error, never both.
+func Parse(s string) (*Query, error) {
+	if len(s) > MaxLength {
+		return nil, &Error{
+			Pos: positionOf(s, MaxLength),
+			Msg: fmt.Sprintf("query too long: %d bytes, the limit is %d", len(s), MaxLength),
+		}
+	}
+	toks, err := tokenize(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(toks) == 1 {
+		return nil, errorAt(toks[0].Pos, `empty query: expected a condition such as tm.event = 'Tx'`)
+	}
+	if err := checkDepth(toks); err != nil {
+		return nil, err
+	}
+	peeker, err := lexer.Upgrade(&sliceLexer{toks: toks})
+	if err != nil {
+		return nil, err // unreachable: sliceLexer never fails
+	}
+	q, err := parser.ParseFromLexer(peeker)
+	if err != nil {
+		return nil, translate(toks, err)
+	}
+	if err := checkOperands(toks, q.Expr); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// checkDepth rejects nesting deeper than MaxDepth. Each "(" opens a level that its ")" closes;
+// each NOT opens a level that ends with its operand, which is at the next AND, OR, ")" or end
+// outside the parentheses the NOT's operand may open.
+func checkDepth(toks []lexer.Token) error {
+	var stack []bool // true for NOT, false for "("
+	popNots := func() {
+		for len(stack) > 0 && stack[len(stack)-1] {
+			stack = stack[:len(stack)-1]
+		}
+	}
+	for _, t := range toks {
+		switch {
+		case t.Type == tokPunct && t.Value == "(":
+			stack = append(stack, false)
+		case t.Type == tokWord && t.Value == "NOT":
+			stack = append(stack, true)
+		case t.Type == tokPunct && t.Value == ")":
+			popNots()
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case t.Type == tokEOF || (t.Type == tokWord && (t.Value == "AND" || t.Value == "OR")):
+			popNots()
+		}
+		if len(stack) > MaxDepth {
+			return errorAt(t.Pos, fmt.Sprintf("query nested too deeply: more than %d levels of parentheses and NOT", MaxDepth))
+		}
+	}
+	return nil
+}
+
+// checkOperands reports the first condition that lacks its operand. The grammar lets the
+// operand be absent so that the message can name the operator.
+func checkOperands(toks []lexer.Token, or *Or) error {
+	for _, and := range or.Terms {
+		for _, u := range and.Factors {
+			for u.Not != nil {
+				u = u.Not
+			}
+			switch {
+			case u.Group != nil:
+				if err := checkOperands(toks, u.Group); err != nil {
+					return err
+				}
+			case u.Cond.Op != OpExists && u.Cond.Operand == nil:
+				i := tokenAt(toks, u.Cond.EndPos.Offset)
+				return errorAt(toks[i].Pos, unexpected(toks, i))
+			}
+		}
+	}
+	return nil
+}
+
+// translate turns a participle error into an *Error that says what was found and what the
+// grammar expects after the token before it.
+func translate(toks []lexer.Token, err error) error {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		return &Error{Pos: Position(toks[0].Pos), Msg: "invalid query: " + err.Error()}
+	}
+	i := tokenAt(toks, perr.Position().Offset)
+	return errorAt(toks[i].Pos, unexpected(toks, i))
+}
+
+// tokenAt returns the index of the token that starts at offset, or of the first one after it.
+func tokenAt(toks []lexer.Token, offset int) int {
+	for i, t := range toks {
+		if t.Pos.Offset >= offset {
+			return i
+		}
+	}
+	return len(toks) - 1
+}
+
+// unexpected describes toks[i] as unexpected and says what could stand there instead.
+func unexpected(toks []lexer.Token, i int) string {
+	t := toks[i]
+	msg := "unexpected " + describe(t)
+	if t.Type == tokWord {
+		if up := strings.ToUpper(t.Value); keywords[up] && up != t.Value {
+			return msg + ": keywords are upper case, did you mean " + up + "?"
+		}
+	}
+	msg += ", expected " + expected(toks, i)
+	if i > 0 {
+		prev := toks[i-1]
+		if up := strings.ToUpper(prev.Value); prev.Type == tokWord && keywords[up] && up != prev.Value {
+			msg += " (keywords are upper case: did you mean " + up + "?)"
+		} else if t.Type == tokDateTime && prev.Type == tokOp {
+			kw := "DATE"
+			if strings.Contains(t.Value, "T") {
+				kw = "TIME"
+			}
+			msg += " (did you mean " + kw + " " + t.Value + "?)"
+		}
+	}
+	return msg
+}
+
+// expected lists what the grammar accepts after toks[i-1].
+func expected(toks []lexer.Token, i int) string {
+	const condition = `a tag, NOT or "("`
+	if i == 0 {
+		return condition
+	}
+	prev := toks[i-1]
+	switch prev.Type {
+	case tokOp:
+		if prev.Value == "=" {
+			return `a string, number, DATE or TIME after "="`
+		}
+		return fmt.Sprintf("a number, DATE or TIME after %q", prev.Value)
+	case tokPunct:
+		if prev.Value == "(" {
+			return condition
+		}
+	case tokWord:
+		switch prev.Value {
+		case "AND", "OR", "NOT":
+			return condition
+		case "CONTAINS":
+			return "a string after CONTAINS"
+		case "DATE":
+			return "a date such as 2021-11-23 after DATE"
+		case "TIME":
+			return "a time such as 2021-11-23T22:04:19Z after TIME"
+		case "EXISTS":
+		default:
+			return fmt.Sprintf("an operator (=, <, <=, >, >=, CONTAINS or EXISTS) after tag %s", prev.Value)
+		}
+	}
+	depth := 0
+	for _, t := range toks[:i] {
+		if t.Type == tokPunct {
+			if t.Value == "(" {
+				depth++
+			} else {
+				depth--
+			}
+		}
+	}
+	if depth > 0 {
+		return `AND, OR or ")"`
+	}
+	return "AND, OR or end of query"
+}
+
+func describe(t lexer.Token) string {
+	const max = 24
+	switch t.Type {
+	case tokEOF:
+		return "end of query"
+	case tokString:
+		if len(t.Value) > max {
+			return "string " + t.Value[:max] + "…"
+		}
+		return "string " + t.Value
+	case tokNumber:
+		return "number " + t.Value
+	case tokDateTime:
+		return t.Value
+	}
+	if len(t.Value) > max {
+		return fmt.Sprintf("%q…", t.Value[:max])
+	}
+	return fmt.Sprintf("%q", t.Value)
+}
+
+// positionOf computes the Position of a byte offset in s.
+func positionOf(s string, offset int) Position {
+	p := lexer.Position{Line: 1, Column: 1}
+	p.Advance(s[:offset])
+	return Position(p)
+}
