@@ -1,0 +1,92 @@
+package query
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/querybus/querybus/query/compile"
+	"github.com/querybus/querybus/query/grammar"
+)
+
+// Query is a compiled query. It is immutable and safe for concurrent use.
+type Query struct {
+	text  string       // canonical form
+	match compile.Func // nil for All
+}
+
+// All is the query that matches every event set, the empty one included. Its String is
+// the empty string, which no compiled query has.
+var All = &Query{}
+
+// New parses and compiles a query. A rejected query gives an *Error.
+func New(s string) (*Query, error) {
+	ast, err := grammar.Parse(s)
+	if err != nil {
+		return nil, convert(s, err)
+	}
+	match, err := compile.Compile(ast)
+	if err != nil {
+		return nil, convert(s, err)
+	}
+	return &Query{text: ast.String(), match: match}, nil
+}
+
+// MustCompile is New for queries known to be valid: it panics with the *Error of a rejected
+// query.
+func MustCompile(s string) *Query {
+	q, err := New(s)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}
+
+// Validate checks a query as New does, keeping nothing: nil for a valid query, an *Error
+// for a rejected one.
+func Validate(s string) error {
+	ast, err := grammar.Parse(s)
+	if err != nil {
+		return convert(s, err)
+	}
+	if _, err := compile.Compile(ast); err != nil {
+		return convert(s, err)
+	}
+	return nil
+}
+
+// Matches reports whether the event set satisfies the query. The error is always nil: a
+// value that cannot be read as the operand's type satisfies no condition on it. The
+// signature is the one package pubsub asks of a query.
+func (q *Query) Matches(events map[string][]string) (bool, error) {
+	if q.match == nil {
+		return true, nil
+	}
+	return q.match(events), nil
+}
+
+// String returns the canonical form of the query: `New(q.String())` gives a query with the
+// same String and the same matches. Two queries with the same canonical form are the same
+// subscription.
+func (q *Query) String() string { return q.text }
+
+// Error is a rejected query: where it went wrong and what was found and expected there.
+type Error struct {
+	// Offset is the 0-based byte offset of the place in the query.
+	Offset int
+	// Line and Column are 1-based; Column counts runes.
+	Line, Column int
+	// Msg says what was found and what was expected.
+	Msg string
+}
+
+// Error prints "line:column: msg".
+func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg) }
+
+func convert(s string, err error) error {
+	var gerr *grammar.Error
+	if !errors.As(err, &gerr) {
+		// Not reachable: grammar and compile return nothing else. Keep the error whole.
+		return &Error{Line: 1, Column: 1, Msg: err.Error()}
+	}
+	return &Error{Offset: gerr.Pos.Offset, Line: gerr.Pos.Line, Column: gerr.Pos.Column, Msg: gerr.Msg}
+}
