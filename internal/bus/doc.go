@@ -1,0 +1,42 @@
+// Package bus is the delivery engine behind package pubsub and the typed
+// layer built on it: one Engine per server, shared by every kind of
+// subscription.
+//
+// # Ownership
+//
+// One goroutine, the loop, owns all subscription state: the distinct queries
+// (keyed by their String), each query's subscriptions, and each client's
+// subscriptions. API calls reach the loop as requests, one Go type per
+// operation, answered on a per-request channel; publishes travel on a
+// separate channel whose capacity is the server's buffer capacity. The only
+// state readable outside the loop are the counts behind NumClients and
+// NumClientSubscriptions, which the loop alone writes, always before it
+// replies to a request and before it closes a cancelled subscription's
+// Cancelled channel.
+//
+// # Delivery
+//
+// For each publish the loop collects the candidate queries (today: all of
+// them), evaluates each distinct query once, collects the subscriptions of
+// the matching queries into a reused slice, and then delivers. Data is
+// type-erased (any); each subscription has a Sink[M] that converts the data
+// and events into the subscriber's message type M and sends it on the
+// subscriber's own channel, so that a typed subscription's Out is the very
+// channel the loop delivers into. A Sink's conversion may decline a message
+// (not for this subscriber); a declined message does not count against
+// capacity.
+//
+// A buffered subscription gets a non-blocking send; if its channel is full the
+// subscription is cancelled with ErrOutOfCapacity. An unbuffered subscription
+// gets a blocking send, during which the loop keeps serving requests (so that
+// Unsubscribe and Stop release it) but takes no publish (so that order is
+// kept).
+//
+// # Lifecycle
+//
+// The engine's per-run channels (requests, publishes, stop, done) live in one
+// struct swapped atomically by Reset. Start runs the loop; Stop closes the stop
+// channel and waits for the loop to exit, which cancels every live
+// subscription with ErrServerStopped and zeroes the counts. Publishes still
+// queued at Stop are discarded.
+package bus

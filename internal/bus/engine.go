@@ -1,0 +1,219 @@
+package bus
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+)
+
+// Query is what a subscription matches published events with. pubsub.Query
+// has the same method set, so the two are mutually assignable.
+type Query interface {
+	Matches(events map[string][]string) (bool, error)
+	String() string
+}
+
+// EngineOf returns the Engine behind a server value (a *pubsub.Server), or
+// nil if v is not one. Package pubsub sets it in its init function, so that
+// layers built on pubsub reach the engine without pubsub exporting it.
+var EngineOf func(v any) *Engine
+
+// Engine is one server's delivery engine. Its methods are safe for
+// concurrent use, except Start, Stop and Reset, which the caller serializes
+// (pubsub's BaseService does).
+type Engine struct {
+	bufCap int
+	logger func() *slog.Logger
+
+	run atomic.Pointer[run]
+
+	// Counts, written only by the loop, read by anyone.
+	numClients atomic.Int64
+	clientSubs sync.Map // clientID -> *atomic.Int64, present while > 0
+}
+
+// run holds the channels of one Start..Stop cycle; Reset swaps in a new one.
+type run struct {
+	reqs    chan Request
+	pubs    chan envelope
+	stop    chan struct{} // closed when Stop begins
+	done    chan struct{} // closed when the loop has exited
+	started atomic.Bool
+}
+
+// envelope is one publish on its way to the loop.
+type envelope struct {
+	data   any
+	events map[string][]string
+}
+
+func newRun(bufCap int) *run {
+	return &run{
+		reqs: make(chan Request),
+		pubs: make(chan envelope, bufCap),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+}
+
+// NewEngine returns a stopped engine whose publish queue holds bufCap
+// messages. logger is consulted whenever something must be logged (a query's
+// Matches error); nil means slog.Default.
+func NewEngine(bufCap int, logger func() *slog.Logger) *Engine {
+	if logger == nil {
+		logger = slog.Default
+	}
+	e := &Engine{bufCap: bufCap, logger: logger}
+	e.run.Store(newRun(bufCap))
+	return e
+}
+
+// BufferCapacity returns the capacity of the publish queue.
+func (e *Engine) BufferCapacity() int { return e.bufCap }
+
+// Start starts the loop goroutine. Publishes queued before Start are
+// delivered after it.
+func (e *Engine) Start() {
+	r := e.run.Load()
+	if r.started.Swap(true) {
+		panic("bus: Engine started twice without Reset")
+	}
+	l := &loop{
+		e:       e,
+		r:       r,
+		queries: make(map[string]*queryEntry),
+		clients: make(map[string]*client),
+	}
+	go l.run()
+}
+
+// Stop makes the loop exit and waits for it. On its way out the loop cancels
+// every live subscription with ErrServerStopped and zeroes the counts.
+// Publishes still queued are discarded. From then on Publish and Subscribe
+// return ErrServerStopped, Unsubscribe and UnsubscribeAll
+// ErrSubscriptionNotFound, until Reset.
+func (e *Engine) Stop() {
+	r := e.run.Load()
+	select {
+	case <-r.stop:
+		return
+	default:
+	}
+	close(r.stop)
+	if r.started.Load() {
+		<-r.done
+	}
+}
+
+// Reset makes a stopped engine startable again, with no subscriptions and an
+// empty publish queue.
+func (e *Engine) Reset() {
+	e.run.Store(newRun(e.bufCap))
+}
+
+// NumClients returns the number of clients with at least one subscription.
+func (e *Engine) NumClients() int { return int(e.numClients.Load()) }
+
+// NumClientSubscriptions returns the number of subscriptions of clientID.
+func (e *Engine) NumClientSubscriptions(clientID string) int {
+	v, ok := e.clientSubs.Load(clientID)
+	if !ok {
+		return 0
+	}
+	return int(v.(*atomic.Int64).Load())
+}
+
+// Publish hands data and events to the loop. It returns nil once the loop or
+// the publish queue has taken them, ctx.Err() if ctx ends first and
+// ErrServerStopped if the engine stops first. It allocates nothing.
+func (e *Engine) Publish(ctx context.Context, data any, events map[string][]string) error {
+	r := e.run.Load()
+	select {
+	case <-r.stop:
+		return ErrServerStopped
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case r.pubs <- envelope{data: data, events: events}:
+		return nil
+	case <-r.stop:
+		return ErrServerStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Subscribe registers a subscription of clientID to q that the loop delivers
+// to through d, with blocking sends if blocking is true. It returns the
+// subscription's handle; ErrNilQuery, ErrAlreadySubscribed,
+// ErrServerStopped or ctx.Err() (nothing changed then) otherwise. Before
+// Start it waits for the loop.
+func (e *Engine) Subscribe(ctx context.Context, clientID string, q Query, d Deliverer, blocking bool) (*Handle, error) {
+	if q == nil {
+		return nil, ErrNilQuery
+	}
+	req := &subscribeReq{
+		clientID: clientID,
+		text:     q.String(),
+		q:        q,
+		d:        d,
+		blocking: blocking,
+		h:        NewHandle(),
+		reply:    make(chan error, 1),
+	}
+	if err := e.do(ctx, req, req.reply, ErrServerStopped); err != nil {
+		return nil, err
+	}
+	return req.h, nil
+}
+
+// Subscribe registers a subscription delivering into out (unbuffered, with
+// blocking delivery, if cap(out) == 0) through conv. See Engine.Subscribe.
+func Subscribe[M any](ctx context.Context, e *Engine, clientID string, q Query, out chan M, conv Conv[M]) (*Handle, error) {
+	return e.Subscribe(ctx, clientID, q, NewSink(out, conv), cap(out) == 0)
+}
+
+// Unsubscribe cancels with ErrUnsubscribed the subscription of clientID whose
+// query's String() is queryText. It returns ErrSubscriptionNotFound if there
+// is none (and after Stop), ctx.Err() if ctx ends before the loop takes the
+// request (nothing changed then).
+func (e *Engine) Unsubscribe(ctx context.Context, clientID, queryText string) error {
+	req := &unsubscribeReq{clientID: clientID, text: queryText, reply: make(chan error, 1)}
+	return e.do(ctx, req, req.reply, ErrSubscriptionNotFound)
+}
+
+// UnsubscribeAll cancels with ErrUnsubscribed every subscription of
+// clientID. It returns ErrSubscriptionNotFound if there is none (and after
+// Stop), ctx.Err() if ctx ends before the loop takes the request (nothing
+// changed then).
+func (e *Engine) UnsubscribeAll(ctx context.Context, clientID string) error {
+	req := &unsubscribeAllReq{clientID: clientID, reply: make(chan error, 1)}
+	return e.do(ctx, req, req.reply, ErrSubscriptionNotFound)
+}
+
+// do hands req to the loop and waits for its reply. If the engine is stopped
+// it returns stoppedErr; if ctx ends before the loop takes req, ctx.Err().
+// Once the loop has taken req it always replies.
+func (e *Engine) do(ctx context.Context, req Request, reply <-chan error, stoppedErr error) error {
+	r := e.run.Load()
+	select {
+	case <-r.stop:
+		return stoppedErr
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case r.reqs <- req:
+		return <-reply
+	case <-r.stop:
+		return stoppedErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

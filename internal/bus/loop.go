@@ -1,0 +1,252 @@
+package bus
+
+import "sync/atomic"
+
+// Request is one operation for the loop: one Go type per operation, each
+// carrying its own reply channel. Only this package implements it.
+type Request interface {
+	apply(l *loop)
+}
+
+type subscribeReq struct {
+	clientID string
+	text     string
+	q        Query
+	d        Deliverer
+	blocking bool
+	h        *Handle
+	reply    chan error
+}
+
+type unsubscribeReq struct {
+	clientID string
+	text     string
+	reply    chan error
+}
+
+type unsubscribeAllReq struct {
+	clientID string
+	reply    chan error
+}
+
+// loop is the state owned by the engine's goroutine during one run.
+type loop struct {
+	e *Engine
+	r *run
+
+	queries map[string]*queryEntry // distinct queries by String()
+	list    []*queryEntry          // the same, for iteration; queryEntry.idx
+	clients map[string]*client
+
+	matched []*subscription // reused by every publish
+}
+
+// queryEntry is one distinct query and the subscriptions that share it.
+type queryEntry struct {
+	q    Query
+	text string
+	idx  int // position in loop.list
+	subs []*subscription
+}
+
+type client struct {
+	subs  map[string]*subscription // by query text
+	count *atomic.Int64            // published in Engine.clientSubs
+}
+
+type subscription struct {
+	clientID  string
+	qe        *queryEntry
+	idx       int // position in qe.subs
+	d         Deliverer
+	blocking  bool
+	h         *Handle
+	cancelled bool
+}
+
+func (l *loop) run() {
+	defer close(l.r.done)
+	defer l.shutdown()
+	for {
+		// Stop wins over pending work.
+		select {
+		case <-l.r.stop:
+			return
+		default:
+		}
+		select {
+		case <-l.r.stop:
+			return
+		case req := <-l.r.reqs:
+			req.apply(l)
+		case env := <-l.r.pubs:
+			l.publish(env)
+		}
+	}
+}
+
+// shutdown cancels every live subscription with ErrServerStopped.
+func (l *loop) shutdown() {
+	for _, c := range l.clients {
+		for _, s := range c.subs {
+			l.cancel(s, ErrServerStopped)
+		}
+	}
+	l.list = nil
+	l.matched = nil
+}
+
+// publish collects the candidate queries, evaluates each once, collects the
+// subscriptions of those that match and delivers to them.
+func (l *loop) publish(env envelope) {
+	matched := l.matched[:0]
+	for _, qe := range l.list { // candidates: every query (no index yet)
+		if l.matches(qe, env.events) {
+			matched = append(matched, qe.subs...)
+		}
+	}
+	for _, s := range matched {
+		// A blocking delivery may have handled requests that cancelled s.
+		if s.cancelled {
+			continue
+		}
+		if !l.deliver(s, env) {
+			break // stopping: the rest is discarded
+		}
+	}
+	clear(matched)
+	l.matched = matched[:0]
+}
+
+func (l *loop) matches(qe *queryEntry, events map[string][]string) bool {
+	ok, err := qe.q.Matches(events)
+	if err != nil {
+		l.e.logger().Error("pubsub: query failed to match, counted as no match", "query", qe.text, "err", err)
+		return false
+	}
+	return ok
+}
+
+// deliver hands env to s. It returns false if the engine is stopping.
+func (l *loop) deliver(s *subscription, env envelope) bool {
+	if !s.blocking {
+		if s.d.Offer(env.data, env.events) == Full {
+			l.cancel(s, ErrOutOfCapacity)
+		}
+		return true
+	}
+	for {
+		select {
+		case <-l.r.stop:
+			return false
+		default:
+		}
+		out, req := s.d.Send(env.data, env.events, l.r.reqs, l.r.stop)
+		switch out {
+		case Interrupted:
+			req.apply(l)
+			if s.cancelled {
+				return true
+			}
+		case Stopping:
+			return false
+		default: // Sent, Skipped
+			return true
+		}
+	}
+}
+
+// cancel removes s from the state, updates the counts, and only then cancels
+// its handle, so that a subscriber woken by Cancelled sees the new counts.
+func (l *loop) cancel(s *subscription, err error) {
+	s.cancelled = true
+
+	qe := s.qe
+	last := len(qe.subs) - 1
+	moved := qe.subs[last]
+	qe.subs[s.idx] = moved
+	moved.idx = s.idx
+	qe.subs[last] = nil
+	qe.subs = qe.subs[:last]
+	if len(qe.subs) == 0 {
+		lastQ := len(l.list) - 1
+		movedQ := l.list[lastQ]
+		l.list[qe.idx] = movedQ
+		movedQ.idx = qe.idx
+		l.list[lastQ] = nil
+		l.list = l.list[:lastQ]
+		delete(l.queries, qe.text)
+	}
+
+	c := l.clients[s.clientID]
+	delete(c.subs, qe.text)
+	c.count.Add(-1)
+	if len(c.subs) == 0 {
+		delete(l.clients, s.clientID)
+		l.e.clientSubs.Delete(s.clientID)
+		l.e.numClients.Add(-1)
+	}
+
+	s.h.cancel(err)
+}
+
+func (r *subscribeReq) apply(l *loop) {
+	c := l.clients[r.clientID]
+	if c != nil {
+		if _, dup := c.subs[r.text]; dup {
+			r.reply <- ErrAlreadySubscribed
+			return
+		}
+	}
+	qe := l.queries[r.text]
+	if qe == nil {
+		qe = &queryEntry{q: r.q, text: r.text, idx: len(l.list)}
+		l.queries[r.text] = qe
+		l.list = append(l.list, qe)
+	}
+	s := &subscription{
+		clientID: r.clientID,
+		qe:       qe,
+		idx:      len(qe.subs),
+		d:        r.d,
+		blocking: r.blocking,
+		h:        r.h,
+	}
+	qe.subs = append(qe.subs, s)
+	if c == nil {
+		c = &client{subs: make(map[string]*subscription), count: new(atomic.Int64)}
+		l.clients[r.clientID] = c
+		l.e.clientSubs.Store(r.clientID, c.count)
+		l.e.numClients.Add(1)
+	}
+	c.subs[r.text] = s
+	c.count.Add(1)
+	r.reply <- nil
+}
+
+func (r *unsubscribeReq) apply(l *loop) {
+	c := l.clients[r.clientID]
+	if c == nil {
+		r.reply <- ErrSubscriptionNotFound
+		return
+	}
+	s := c.subs[r.text]
+	if s == nil {
+		r.reply <- ErrSubscriptionNotFound
+		return
+	}
+	l.cancel(s, ErrUnsubscribed)
+	r.reply <- nil
+}
+
+func (r *unsubscribeAllReq) apply(l *loop) {
+	c := l.clients[r.clientID]
+	if c == nil {
+		r.reply <- ErrSubscriptionNotFound
+		return
+	}
+	for _, s := range c.subs {
+		l.cancel(s, ErrUnsubscribed)
+	}
+	r.reply <- nil
+}

@@ -1,0 +1,70 @@
+// Package pubsub is an in-process publish-subscribe server: publishers send
+// messages with a set of events (map[string][]string), and each subscription
+// receives the messages whose events its query matches.
+//
+// The API is the one of Tendermint's libs/pubsub, with the behaviour fixed
+// where Tendermint and CometBFT deadlock, lose errors or keep stale counts.
+// Queries usually come from package github.com/querybus/querybus/query, whose
+// *query.Query satisfies Query (query.All matches everything, including the
+// empty event set of Publish).
+//
+//	s := pubsub.NewServer()
+//	if err := s.Start(); err != nil { ... }
+//	defer s.Stop()
+//
+//	sub, err := s.Subscribe(ctx, "client-1", query.MustCompile("tm.event = 'Tx'"))
+//	...
+//	err = s.PublishWithEvents(ctx, tx, map[string][]string{"tm.event": {"Tx"}})
+//
+//	for {
+//		select {
+//		case msg := <-sub.Out():
+//			handle(msg.Data(), msg.Events())
+//		case <-sub.Cancelled():
+//			return sub.Err() // ErrUnsubscribed, ErrOutOfCapacity or ErrServerStopped
+//		}
+//	}
+//
+// # Publishing
+//
+// PublishWithEvents returns once the server has taken the message, not once
+// it is delivered. The server queues BufferCapacity messages (0, the default:
+// a publisher waits until the server takes its message). Before Start a
+// buffered server queues messages and an unbuffered one makes publishers
+// wait; messages still queued when the server stops are discarded. Messages
+// one goroutine publishes reach each subscription in the order published.
+// Each distinct query (by String) is evaluated once per publish, however many
+// clients share it; a query whose Matches returns an error is logged (with
+// the server's logger, see SetLogger) and counts as no match.
+//
+// # Delivery and slow subscribers
+//
+// A buffered subscription (Subscribe, capacity ≥ 1) never blocks the server:
+// if its Out channel is full when a message arrives, the subscription is
+// cancelled with ErrOutOfCapacity, and nothing else is affected. An
+// unbuffered subscription (SubscribeUnbuffered) blocks the server until the
+// subscriber receives; Unsubscribe and Stop still release it. Out is never
+// closed: select on Cancelled too.
+//
+// # Subscribing and unsubscribing
+//
+// Subscribe, SubscribeUnbuffered, Unsubscribe and UnsubscribeAll are served
+// by the server's goroutine, so before Start they wait for it. Once Subscribe
+// returns, every later publish that matches reaches the subscription; once
+// Unsubscribe returns, nothing published afterwards reaches it. A
+// subscription cancelled for any reason no longer counts in NumClients and
+// NumClientSubscriptions as soon as its Cancelled channel is closed, and the
+// client may subscribe again with the same query. If ctx ends before the
+// server takes a Subscribe or Unsubscribe, the call returns ctx.Err() and
+// nothing changed.
+//
+// # Lifecycle
+//
+// Server embeds service.BaseService. Stop returns once the server's goroutine
+// has exited and every subscription is cancelled with ErrServerStopped;
+// afterwards Subscribe and Publish return ErrServerStopped and Unsubscribe
+// ErrSubscriptionNotFound. Reset makes a stopped server startable again,
+// empty.
+//
+// All methods are safe for concurrent use.
+package pubsub

@@ -1,0 +1,52 @@
+package pubsub
+
+import "github.com/querybus/querybus/internal/bus"
+
+// Message is what a subscription receives: the published data and the
+// events it was published with.
+type Message struct {
+	data   interface{}
+	events map[string][]string
+}
+
+// NewMessage returns a Message with the given data and events.
+func NewMessage(data interface{}, events map[string][]string) Message {
+	return Message{data: data, events: events}
+}
+
+// Data returns the published data.
+func (m Message) Data() interface{} { return m.data }
+
+// Events returns the events the message was published with: the very map
+// given to PublishWithEvents (nil for Publish). Do not modify it.
+func (m Message) Events() map[string][]string { return m.events }
+
+// Subscription is one client's subscription to one query. Like a
+// context.Context, it reports its end on Cancelled and the reason in Err.
+type Subscription struct {
+	out chan Message
+	h   *bus.Handle
+}
+
+// NewSubscription returns a subscription, not attached to any server, whose
+// Out channel has capacity outCapacity (0: unbuffered). It panics if
+// outCapacity is negative.
+func NewSubscription(outCapacity int) *Subscription {
+	if outCapacity < 0 {
+		panic("pubsub: NewSubscription: negative capacity")
+	}
+	return &Subscription{out: make(chan Message, outCapacity), h: bus.NewHandle()}
+}
+
+// Out returns the channel messages are delivered on. It is never closed:
+// select on Cancelled as well.
+func (s *Subscription) Out() <-chan Message { return s.out }
+
+// Cancelled returns a channel closed when the subscription is cancelled
+// (unsubscribed, out of capacity, or server stopped). By then the
+// subscription no longer counts in NumClients / NumClientSubscriptions.
+func (s *Subscription) Cancelled() <-chan struct{} { return s.h.Cancelled() }
+
+// Err returns nil while the subscription is live, then why it was
+// cancelled: ErrUnsubscribed, ErrOutOfCapacity or ErrServerStopped.
+func (s *Subscription) Err() error { return s.h.Err() }
