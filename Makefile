@@ -1,0 +1,57 @@
+# querybus: make test (what CI runs), make demo (the examples), make fuzz, make bench.
+
+GO            ?= go
+FUZZTIME      ?= 60s
+FUZZTIME_TEST ?= 10s
+FUZZ_PKGS     ?= ./fuzz/
+BENCH_OUT     ?= bench.txt
+BENCH_COUNT   ?= 6
+BENCH         ?= .
+
+.PHONY: test fmt-check vet unit fuzz-short fuzz bench benchstat demo lint
+
+## test: gofmt check, go vet, the race-enabled test suite and a short run of every fuzz target
+test: fmt-check vet unit fuzz-short
+
+fmt-check:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
+
+## fuzz: every fuzz target for FUZZTIME (go test -fuzz takes one target per run)
+fuzz:
+	@set -e; for pkg in $(FUZZ_PKGS); do \
+	  targets="$$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true)"; \
+	  for t in $$targets; do \
+	    echo "== fuzz $$pkg $$t for $(FUZZTIME)"; \
+	    $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## bench: every benchmark, -count=$(BENCH_COUNT), into $(BENCH_OUT) for benchstat
+bench:
+	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -count=$(BENCH_COUNT) ./... | tee $(BENCH_OUT)
+
+benchstat:
+	$(GO) run golang.org/x/perf/cmd/benchstat@latest $(BENCH_OUT)
+
+## demo: run the example programs
+demo:
+	@echo "== examples/querycheck"
+	@$(GO) run ./examples/querycheck "tm.event = 'Tx' AND transfer.amount > 1000" "tm.event='NewBlock'AND(NOT rewards EXISTS OR tx.height>=5)"
+	@echo "-- an invalid query (querycheck exits 1):"
+	@$(GO) run ./examples/querycheck "tx.height >" "tm.event = 'Tx' and tx.height > 5" || true
+	@echo
+	@echo "== examples/eventbus"
+	@$(GO) run ./examples/eventbus
+
+## lint: staticcheck, when it can be installed from the module proxy
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
