@@ -161,9 +161,28 @@ func timestamp(arg *grammar.Operand) (Instant, error) {
 	}
 	t, ok := ParseTimestamp(s)
 	if !ok {
-		return Instant{}, fail(arg.Pos, "invalid time %s: not a valid RFC 3339 time (a field is out of range)", s)
+		return Instant{}, fail(arg.Pos, "invalid time %s: %s", s, outOfRange(s))
 	}
 	return t, nil
+}
+
+// outOfRange names the field that is out of range in s, a time the lexer accepted
+// (YYYY-MM-DDTHH:MM:SS[.frac](Z|±hh:mm)) that ParseTimestamp rejects.
+func outOfRange(s string) string {
+	if _, ok := ParseDate(s[:10]); !ok {
+		return "no such day in the calendar"
+	}
+	for _, f := range []struct{ name, text, max string }{
+		{"hour", s[11:13], "23"}, {"minute", s[14:16], "59"}, {"second", s[17:19], "59"},
+	} {
+		if f.text > f.max {
+			return fmt.Sprintf("%s %s is out of range (00 to %s)", f.name, f.text, f.max)
+		}
+	}
+	if zone := s[len(s)-len("+00:00"):]; zone[0] == '+' || zone[0] == '-' {
+		return fmt.Sprintf("zone offset %s is out of range (-23:59 to +23:59)", zone)
+	}
+	return "not a valid RFC 3339 time" // unreachable while the lexer and ParseTimestamp agree
 }
 
 func fail(pos grammar.Position, format string, args ...any) error {
