@@ -37,6 +37,10 @@ var symbols = map[string]lexer.TokenType{
 var referenceLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Whitespace", Pattern: `[\s\x{85}\p{Z}\v]+`},
 	{Name: "Word", Pattern: `[\p{L}_][\p{L}\p{Nd}_.\-]*`},
+	// A string that is never closed runs to the end of the input: tokenize rejects it at its
+	// opening quote. Without this rule the String rule would match the prefix of 'it''s that
+	// ends before the doubled quote, and fail later, at the second string 's.
+	{Name: "Unterminated", Pattern: `'(?:[^']|'')*\z`},
 	{Name: "String", Pattern: `'(?:[^']|'')*'`},
 	{Name: "DateTime", Pattern: `[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+\-][0-9]{2}:[0-9]{2})?)?`},
 	{Name: "Number", Pattern: `-?[0-9]+(?:\.[0-9]*)?`},

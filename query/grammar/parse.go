@@ -139,14 +139,14 @@ func unexpected(toks []lexer.Token, i int) string {
 	t := toks[i]
 	msg := "unexpected " + describe(t)
 	if t.Type == tokWord {
-		if up := strings.ToUpper(t.Value); keywords[up] && up != t.Value {
+		if up := strings.ToUpper(t.Value); keywords[up] && up != t.Value && keywordFits(toks, i, up) {
 			return msg + ": keywords are upper case, did you mean " + up + "?"
 		}
 	}
 	msg += ", expected " + expected(toks, i)
 	if i > 0 {
 		prev := toks[i-1]
-		if up := strings.ToUpper(prev.Value); prev.Type == tokWord && keywords[up] && up != prev.Value {
+		if up := strings.ToUpper(prev.Value); prev.Type == tokWord && keywords[up] && up != prev.Value && keywordFits(toks, i-1, up) {
 			msg += " (keywords are upper case: did you mean " + up + "?)"
 		} else if t.Type == tokDateTime && prev.Type == tokOp {
 			kw := "DATE"
@@ -157,6 +157,29 @@ func unexpected(toks []lexer.Token, i int) string {
 		}
 	}
 	return msg
+}
+
+// keywordFits reports whether the keyword kw could stand in place of toks[i], judging by the
+// token before it, so that a lower-case keyword is corrected only where the upper-case one
+// would be accepted ("a = 1 and b = 2", but not "a date" or "a = 1 exists").
+func keywordFits(toks []lexer.Token, i int, kw string) bool {
+	if i == 0 {
+		return kw == "NOT"
+	}
+	prev := toks[i-1]
+	switch {
+	case prev.Type == tokOp:
+		return kw == "DATE" || kw == "TIME"
+	case prev.Type == tokPunct && prev.Value == "(",
+		prev.Type == tokWord && (prev.Value == "AND" || prev.Value == "OR" || prev.Value == "NOT"):
+		return kw == "NOT"
+	case prev.Type == tokWord && (prev.Value == "CONTAINS" || prev.Value == "DATE" || prev.Value == "TIME"):
+		return false
+	case prev.Type == tokWord && prev.Value != "EXISTS": // a tag
+		return kw == "CONTAINS" || kw == "EXISTS"
+	default: // after an operand, EXISTS or ")"
+		return kw == "AND" || kw == "OR"
+	}
 }
 
 // expected lists what the grammar accepts after toks[i-1].
