@@ -16,7 +16,7 @@ import (
 type events = map[string][]string
 
 // matchCase is one row of the matching table: the answer the contract
-// (/shared/spec/query-language.md, "Matching") gives for a query on an event set.
+// (README, "The query language", "Matching") gives for a query on an event set.
 type matchCase struct {
 	query  string
 	events events

@@ -1,0 +1,317 @@
+package query_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/querybus/querybus/internal/oracle"
+	"github.com/querybus/querybus/query"
+	"github.com/querybus/querybus/query/grammar"
+)
+
+type events = map[string][]string
+
+// canonicalCases are valid queries with their canonical form as the contract's "Canonical
+// form" section prints it.
+var canonicalCases = []struct{ in, canonical string }{
+	{`tm.event = 'Tx'`, `tm.event = 'Tx'`},
+	{`tm.event='Tx'AND tx.height>5`, `tm.event = 'Tx' AND tx.height > 5`},
+	{`a='x'AND b=5`, `a = 'x' AND b = 5`},
+	{`tx.height=5AND tm.event='Tx'`, `tx.height = 5 AND tm.event = 'Tx'`},
+	{"a\t=\n'x'\u00a0AND\u3000b >= 5", `a = 'x' AND b >= 5`},
+	{`a = 5.0`, `a = 5.0`},
+	{`a = 5.`, `a = 5.`},
+	{`a = -007.50`, `a = -007.50`},
+	{`a = 'it''s'`, `a = 'it''s'`},
+	{`a = ''`, `a = ''`},
+	{`a CONTAINS 'x'`, `a CONTAINS 'x'`},
+	{`tm EXISTS`, `tm EXISTS`},
+	{"t > DATE\t 2021-11-23", `t > DATE 2021-11-23`},
+	{"t <= TIME\n2021-11-23T22:04:19.5-09:00", `t <= TIME 2021-11-23T22:04:19.5-09:00`},
+	{`((a = 1))`, `a = 1`},
+	{`( a = 1 )`, `a = 1`},
+	{`(a = 1 OR b = 2) AND c = 3`, `(a = 1 OR b = 2) AND c = 3`},
+	{`a = 1 OR (b = 2 AND c = 3)`, `a = 1 OR b = 2 AND c = 3`},
+	{`(a = 1 OR b = 2) OR c = 3`, `a = 1 OR b = 2 OR c = 3`},
+	{`a = 1 AND (b = 2 AND c = 3)`, `a = 1 AND b = 2 AND c = 3`},
+	{`NOT (a = 1 OR b = 2)`, `NOT (a = 1 OR b = 2)`},
+	{`NOT (a = 1 AND b = 2)`, `NOT (a = 1 AND b = 2)`},
+	{`NOT (a = 1)`, `NOT a = 1`},
+	{`NOT(NOT(a EXISTS))`, `NOT NOT a EXISTS`},
+	{`(NOT a = 1) AND b = 2`, `NOT a = 1 AND b = 2`},
+	{`AND.x = 1 AND ANDY = 2 AND NOTE.x EXISTS`, `AND.x = 1 AND ANDY = 2 AND NOTE.x EXISTS`},
+	{`ключ = 'значение'`, `ключ = 'значение'`},
+}
+
+func TestNewCanonicalForm(t *testing.T) {
+	for _, tc := range canonicalCases {
+		t.Run(tc.in, func(t *testing.T) {
+			q, err := query.New(tc.in)
+			require.NoError(t, err)
+			assert.Equal(t, tc.canonical, q.String())
+			assert.NoError(t, query.Validate(tc.in))
+			assert.Equal(t, tc.canonical, query.MustCompile(tc.in).String())
+			// The canonical form is a query with the same canonical form.
+			again, err := query.New(q.String())
+			require.NoError(t, err)
+			assert.Equal(t, tc.canonical, again.String())
+		})
+	}
+}
+
+// errorCases are rejected queries with the place the contract says they went wrong: Offset
+// in bytes, Line and Column (in runes) from 1. msg is the whole message where the contract
+// gives it, or else words it must hold.
+var errorCases = []struct {
+	name                 string
+	query                string
+	offset, line, column int
+	msg                  string // the exact message, or "" to check only contains
+	contains             []string
+}{
+	{"spec example", `tx.height >`, 11, 1, 12,
+		`unexpected end of query, expected a number, DATE or TIME after ">"`, nil},
+	{"empty", ``, 0, 1, 1, "", []string{"empty query"}},
+	{"blank", " \n\t", 3, 2, 2, "", []string{"empty query"}},
+	{"lower-case and", `a = 1 and b = 2`, 6, 1, 7, "", []string{"AND"}},
+	{"lower-case contains", `a contains 'x'`, 2, 1, 3, "", []string{"CONTAINS"}},
+	{"double quotes", `a = "x"`, 4, 1, 5, "", nil},
+	{"unterminated string", `a = 'x`, 4, 1, 5, "", nil},
+	{"missing operand", `a = `, 4, 1, 5, "", []string{"="}},
+	{"missing operator", `a 'x'`, 2, 1, 3, "", nil},
+	{"missing tag", `= 'x'`, 0, 1, 1, "", nil},
+	{"unclosed group", `(a = 1`, 6, 1, 7, "", []string{")"}},
+	{"trailing AND", `a = 1 AND`, 9, 1, 10, "", nil},
+	{"keyword as tag", `AND = 1`, 0, 1, 1, "", nil},
+	{"plus sign", `a = +5`, 4, 1, 5, "", nil},
+	{"exponent", `a = 1e3`, 5, 1, 6, "", nil},
+	{"string operator", `a < 'x'`, 4, 1, 5,
+		`operator < compares numbers, dates and times, not a string: 'x'`, nil},
+	{"CONTAINS number", `a CONTAINS 5`, 11, 1, 12, `CONTAINS takes a string, not a number: 5`, nil},
+	{"EXISTS operand", `a EXISTS 'x'`, 9, 1, 10, `EXISTS takes no operand, found a string 'x'`, nil},
+	{"invalid date", `d = DATE 2021-02-30`, 4, 1, 5, `invalid date 2021-02-30: no such day in the calendar`, nil},
+	// Offset counts bytes, Column runes: "tm.event = 'Пере'\n" is 22 bytes, "AND ключ >" 14 bytes
+	// and 10 runes.
+	{"multi-line end", "tm.event = 'Пере'\nAND ключ >", 36, 2, 11,
+		`unexpected end of query, expected a number, DATE or TIME after ">"`, nil},
+	// "ключ = 'ü' AND b < " is 19 runes and 24 bytes.
+	{"non-ASCII before a compile error", `ключ = 'ü' AND b < 'x'`, 24, 1, 20,
+		`operator < compares numbers, dates and times, not a string: 'x'`, nil},
+	// Line 3 starts at byte 9 + 17 = 26; "\tc = " is 5 runes.
+	{"third line", "a = 'é'\nOR (b = 'ü' AND\n\tc = DATE\n2021-02-30)", 31, 3, 6,
+		`invalid date 2021-02-30: no such day in the calendar`, nil},
+	{"too long", `a = '` + strings.Repeat("x", grammar.MaxLength) + `'`, grammar.MaxLength, 1, grammar.MaxLength + 1,
+		"", []string{"too long"}},
+	{"too deep", strings.Repeat("(", grammar.MaxDepth+1) + "a = 1" + strings.Repeat(")", grammar.MaxDepth+1),
+		grammar.MaxDepth, 1, grammar.MaxDepth + 1, "", []string{"nested too deeply"}},
+	{"too many NOT", strings.Repeat("NOT ", grammar.MaxDepth+1) + "a = 1",
+		4 * grammar.MaxDepth, 1, 4*grammar.MaxDepth + 1, "", []string{"nested too deeply"}},
+}
+
+func TestNewErrors(t *testing.T) {
+	for _, tc := range errorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := query.New(tc.query)
+			require.Error(t, err)
+			assert.Nil(t, q)
+			var qerr *query.Error
+			require.True(t, errors.As(err, &qerr), "%T is not a *query.Error", err)
+			assert.Equal(t, tc.offset, qerr.Offset, "offset")
+			assert.Equal(t, tc.line, qerr.Line, "line")
+			assert.Equal(t, tc.column, qerr.Column, "column")
+			if tc.msg != "" {
+				assert.Equal(t, tc.msg, qerr.Msg)
+			}
+			for _, s := range tc.contains {
+				assert.Contains(t, qerr.Msg, s)
+			}
+			assert.Equal(t, fmt.Sprintf("%d:%d: %s", tc.line, tc.column, qerr.Msg), err.Error())
+			// Validate rejects it with the same error, and MustCompile panics with it.
+			assert.Equal(t, err, query.Validate(tc.query))
+			assert.Equal(t, err, mustCompilePanic(t, tc.query))
+		})
+	}
+}
+
+func TestErrorFormat(t *testing.T) {
+	_, err := query.New(`tx.height >`)
+	assert.EqualError(t, err, `1:12: unexpected end of query, expected a number, DATE or TIME after ">"`)
+	e := &query.Error{Offset: 7, Line: 2, Column: 3, Msg: "m"}
+	assert.Equal(t, "2:3: m", e.Error())
+}
+
+// mustCompilePanic returns what MustCompile(s) panics with, failing if it does not panic or
+// panics with anything but a *query.Error.
+func mustCompilePanic(t *testing.T, s string) (err error) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		require.NotNil(t, r, "MustCompile(%q) did not panic", s)
+		var ok bool
+		err, ok = r.(*query.Error)
+		require.True(t, ok, "MustCompile panicked with %T, not *query.Error", r)
+	}()
+	query.MustCompile(s)
+	return nil
+}
+
+func TestMustCompileReturnsTheQueryOfNew(t *testing.T) {
+	q := query.MustCompile(`tm.event='Tx'`)
+	require.NotNil(t, q)
+	assert.Equal(t, `tm.event = 'Tx'`, q.String())
+	ok, err := q.Matches(events{"tm.event": {"Tx"}})
+	assert.NoError(t, err)
+	assert.True(t, ok)
+}
+
+func TestMatches(t *testing.T) {
+	cases := []struct {
+		query  string
+		events events
+		want   bool
+	}{
+		{`tm.event = 'Tx' AND tx.height > 5`, events{"tm.event": {"Tx"}, "tx.height": {"6"}}, true},
+		{`tm.event = 'Tx' AND tx.height > 5`, events{"tm.event": {"Tx"}, "tx.height": {"5"}}, false},
+		{`tx.height > 5 OR NOT tm EXISTS`, events{"a": {"x"}}, true},
+		{`NOT a EXISTS`, events{"b": {"x"}}, true},
+		{`NOT a EXISTS`, events{"a": {}}, false},
+		{`NOT a EXISTS`, nil, false},
+		{`a = 5`, events{"a": {"abc"}}, false}, // an unreadable value is no error
+	}
+	for _, tc := range cases {
+		q, err := query.New(tc.query)
+		require.NoError(t, err)
+		got, err := q.Matches(tc.events)
+		assert.NoError(t, err)
+		assert.Equal(t, tc.want, got, "%s on %v", tc.query, tc.events)
+	}
+}
+
+func TestAll(t *testing.T) {
+	assert.Equal(t, "", query.All.String())
+	for _, e := range []events{nil, {}, {"a": {}}, {"a": {"x"}}, {"tm.event": {"Tx"}, "b": nil}} {
+		ok, err := query.All.Matches(e)
+		assert.NoError(t, err)
+		assert.True(t, ok, "%v", e)
+	}
+	// No compiled query has All's canonical form: the empty query is rejected.
+	_, err := query.New(query.All.String())
+	assert.Error(t, err)
+}
+
+// One *Query is used by many goroutines at once (run with -race).
+func TestConcurrentMatches(t *testing.T) {
+	q := query.MustCompile(`tm.event = 'Tx' AND (tx.height > 5 OR rewards EXISTS) AND NOT memo CONTAINS 'spam'`)
+	sets := []struct {
+		events events
+		want   bool
+	}{
+		{events{"tm.event": {"Tx"}, "tx.height": {"6"}}, true},
+		{events{"tm.event": {"Tx"}, "rewards.withdraw.amount": {"1"}}, true},
+		{events{"tm.event": {"Tx"}, "tx.height": {"6"}, "memo": {"no spam"}}, false},
+		{events{"tm.event": {"NewBlock"}, "tx.height": {"6"}}, false},
+		{nil, false},
+	}
+	const goroutines, rounds = 16, 500
+	var wg sync.WaitGroup
+	wrong := make([]int, goroutines) // each goroutine writes only its own slot
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				s := sets[(g+i)%len(sets)]
+				if got, err := q.Matches(s.events); err != nil || got != s.want {
+					wrong[g]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, make([]int, goroutines), wrong)
+}
+
+// New(q.String()) succeeds, with the same String and the same matches.
+func TestRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		text := oracle.Query().Draw(t, "query")
+		q, err := query.New(text)
+		require.NoError(t, err)
+		again, err := query.New(q.String())
+		require.NoError(t, err, "canonical form %q", q.String())
+		require.Equal(t, q.String(), again.String())
+		for range 4 {
+			e := oracle.Events().Draw(t, "events")
+			want, err := q.Matches(e)
+			require.NoError(t, err)
+			got, err := again.Matches(e)
+			require.NoError(t, err)
+			require.Equal(t, want, got, "%q and %q on %v", text, q.String(), e)
+		}
+	})
+}
+
+// New's queries match as the reference evaluator says.
+func TestNewAgreesWithOracle(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		text := oracle.Query().Draw(t, "query")
+		q, err := query.New(text)
+		require.NoError(t, err)
+		ast, err := grammar.Parse(text)
+		require.NoError(t, err)
+		for range 4 {
+			e := oracle.Events().Draw(t, "events")
+			got, err := q.Matches(e)
+			require.NoError(t, err)
+			require.Equal(t, oracle.Eval(ast, e), got, "%q on %v", text, e)
+		}
+	})
+}
+
+// Validate and New accept and reject the same texts, with the same error, and every error is
+// a *query.Error whose position lies in the query and agrees with its Offset.
+func TestValidateAgreesWithNew(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		text := oracle.Query().Draw(t, "query")
+		switch rapid.IntRange(0, 3).Draw(t, "mutation") {
+		case 1: // cut
+			text = text[:rapid.IntRange(0, len(text)).Draw(t, "cut")]
+		case 2: // insert a token or a character
+			at := rapid.IntRange(0, len(text)).Draw(t, "at")
+			ins := rapid.OneOf(
+				rapid.SampledFrom([]string{"(", ")", "'", "NOT", " AND ", " OR ", "=", "<", "5", "DATE", "\"", "\n", "é", "and"}),
+				rapid.StringN(1, 1, -1),
+			).Draw(t, "insert")
+			text = text[:at] + ins + text[at:]
+		case 3:
+			text = rapid.String().Draw(t, "any")
+		}
+		q, err := query.New(text)
+		verr := query.Validate(text)
+		if err == nil {
+			require.NotNil(t, q)
+			require.NoError(t, verr)
+			return
+		}
+		require.Nil(t, q)
+		require.Equal(t, err, verr)
+		var qerr *query.Error
+		require.True(t, errors.As(err, &qerr), "%T", err)
+		require.GreaterOrEqual(t, qerr.Offset, 0)
+		require.LessOrEqual(t, qerr.Offset, len(text))
+		before := text[:qerr.Offset]
+		line := 1 + strings.Count(before, "\n")
+		column := 1 + utf8.RuneCountInString(before[strings.LastIndex(before, "\n")+1:])
+		require.Equal(t, line, qerr.Line, "line of offset %d in %q", qerr.Offset, text)
+		require.Equal(t, column, qerr.Column, "column of offset %d in %q", qerr.Offset, text)
+		require.NotEmpty(t, qerr.Msg)
+	})
+}
