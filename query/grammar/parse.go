@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -31,8 +32,12 @@ var keywords = map[string]bool{
 // Parse parses a query. It returns the whole syntax tree or an *Error, never both.
 func Parse(s string) (*Query, error) {
 	if len(s) > MaxLength {
+		at := MaxLength // the start of the rune that crosses the limit
+		for at > 0 && !utf8.RuneStart(s[at]) {
+			at--
+		}
 		return nil, &Error{
-			Pos: positionOf(s, MaxLength),
+			Pos: positionOf(s, at),
 			Msg: fmt.Sprintf("query too long: %d bytes, the limit is %d", len(s), MaxLength),
 		}
 	}
