@@ -240,3 +240,21 @@ func cancelledCtx() context.Context {
 	cancel()
 	return ctx
 }
+
+// waitCancelled waits (at most guard) for sub to be cancelled.
+func waitCancelled(t *testing.T, sub tsub) {
+	t.Helper()
+	select {
+	case <-sub.Cancelled():
+	case <-time.After(guard):
+		t.Fatalf("not cancelled within %v", guard)
+	}
+}
+
+// guardCtx bounds a call that must succeed, so that a bug fails the test
+// instead of hanging it.
+func guardCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -71,7 +71,7 @@ var scenarios = []struct {
 		other, err := s.Subscribe(ctx, "other", matchAll{}, 10)
 		require.NoError(t, err)
 		require.NoError(t, s.Publish(ctx, "m1")) // the server now waits for stuck
-		require.NoError(t, s.Unsubscribe(ctx, "stuck", matchAll{}))
+		require.NoError(t, s.Unsubscribe(guardCtx(t), "stuck", matchAll{}))
 		assert.ErrorIs(t, stuck.Err(), pubsub.ErrUnsubscribed)
 		require.NoError(t, s.Publish(ctx, "m2"))
 		barrier(t, s)
@@ -86,7 +86,7 @@ var scenarios = []struct {
 		stuck, err := s.SubscribeUnbuffered(ctx, "stuck", matchAll{})
 		require.NoError(t, err)
 		require.NoError(t, s.Publish(ctx, "m1"))
-		require.NoError(t, s.UnsubscribeAll(ctx, "stuck"))
+		require.NoError(t, s.UnsubscribeAll(guardCtx(t), "stuck"))
 		assert.ErrorIs(t, stuck.Err(), pubsub.ErrUnsubscribed)
 		require.NoError(t, s.Publish(ctx, "m2"))
 		assert.Equal(t, 0, s.NumClients())
@@ -119,7 +119,7 @@ var scenarios = []struct {
 			require.NoError(t, s.PublishWithEvents(ctx, fmt.Sprint(i), ev("tm.event", "Tx")))
 		}
 		barrier(t, s)
-		<-slow.Cancelled()
+		waitCancelled(t, slow)
 		assert.ErrorIs(t, slow.Err(), pubsub.ErrOutOfCapacity)
 		assert.NoError(t, fastSameClient.Err())
 		assert.NoError(t, fastSameQuery.Err())
@@ -152,7 +152,7 @@ var scenarios = []struct {
 		// Out of capacity: counts are right when Cancelled is closed.
 		require.NoError(t, s.PublishWithEvents(ctx, "x", ev("k", "1")))
 		require.NoError(t, s.PublishWithEvents(ctx, "y", ev("k", "1")))
-		<-a1.Cancelled()
+		waitCancelled(t, a1)
 		assert.Equal(t, 1, s.NumClientSubscriptions("a"))
 		assert.Equal(t, 2, s.NumClients())
 
