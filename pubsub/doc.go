@@ -9,21 +9,35 @@
 // empty event set of Publish).
 //
 //	s := pubsub.NewServer()
-//	if err := s.Start(); err != nil { ... }
+//	if err := s.Start(); err != nil {
+//		return err
+//	}
 //	defer s.Stop()
 //
-//	sub, err := s.Subscribe(ctx, "client-1", query.MustCompile("tm.event = 'Tx'"))
-//	...
-//	err = s.PublishWithEvents(ctx, tx, map[string][]string{"tm.event": {"Tx"}})
+// A subscriber receives on Out until its subscription is cancelled (this
+// function is in the package's examples, so it compiles). Unbuffered, it
+// makes the server wait for it; Subscribe(ctx, clientID, q, n) gives it a
+// buffer of n messages instead, and cancels it with ErrOutOfCapacity when
+// the buffer is full.
 //
-//	for {
-//		select {
-//		case msg := <-sub.Out():
-//			handle(msg.Data(), msg.Events())
-//		case <-sub.Cancelled():
-//			return sub.Err() // ErrUnsubscribed, ErrOutOfCapacity or ErrServerStopped
+//	func consume(ctx context.Context, s *pubsub.Server) error {
+//		sub, err := s.SubscribeUnbuffered(ctx, "client-1", query.MustCompile("tm.event = 'Tx'"))
+//		if err != nil {
+//			return err
+//		}
+//		for {
+//			select {
+//			case msg := <-sub.Out():
+//				fmt.Println(msg.Data(), msg.Events()["tx.height"])
+//			case <-sub.Cancelled():
+//				return sub.Err() // ErrUnsubscribed or ErrServerStopped
+//			}
 //		}
 //	}
+//
+// and a publisher attaches events to each message:
+//
+//	err := s.PublishWithEvents(ctx, tx, map[string][]string{"tm.event": {"Tx"}, "tx.height": {"7"}})
 //
 // # Publishing
 //

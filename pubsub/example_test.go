@@ -3,6 +3,7 @@ package pubsub_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/querybus/querybus/pubsub"
 	"github.com/querybus/querybus/query"
@@ -116,5 +117,44 @@ func ExampleServer_Stop() {
 	fmt.Println(s.Publish(context.Background(), "late"))
 	// Output:
 	// pubsub: server stopped
+	// pubsub: server stopped
+}
+
+// consume is the subscriber of the package documentation.
+func consume(ctx context.Context, s *pubsub.Server) error {
+	sub, err := s.SubscribeUnbuffered(ctx, "client-1", query.MustCompile("tm.event = 'Tx'"))
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case msg := <-sub.Out():
+			fmt.Println(msg.Data(), msg.Events()["tx.height"])
+		case <-sub.Cancelled():
+			return sub.Err() // ErrUnsubscribed or ErrServerStopped
+		}
+	}
+}
+
+// The subscriber loop of the package documentation, ended by Stop. Its
+// subscription is unbuffered, so the second publish returns only after
+// consume has received the first.
+func Example_consume() {
+	s := pubsub.NewServer()
+	if err := s.Start(); err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	done := make(chan error)
+	go func() { done <- consume(ctx, s) }()
+	for s.NumClients() == 0 { // let consume subscribe first
+		runtime.Gosched()
+	}
+	_ = s.PublishWithEvents(ctx, "tx", map[string][]string{"tm.event": {"Tx"}, "tx.height": {"7"}})
+	_ = s.PublishWithEvents(ctx, "block", map[string][]string{"tm.event": {"NewBlock"}})
+	_ = s.Stop()
+	fmt.Println(<-done)
+	// Output:
+	// tx [7]
 	// pubsub: server stopped
 }
