@@ -10,8 +10,9 @@ import (
 
 // Query is a compiled query. It is immutable and safe for concurrent use.
 type Query struct {
-	text  string       // canonical form
-	match compile.Func // nil for All
+	text    string       // canonical form
+	match   compile.Func // nil for All
+	anchors [][]compile.Term
 }
 
 // All is the query that matches every event set, the empty one included. Its String is
@@ -28,7 +29,7 @@ func New(s string) (*Query, error) {
 	if err != nil {
 		return nil, convert(s, err)
 	}
-	return &Query{text: ast.String(), match: match}, nil
+	return &Query{text: ast.String(), match: match, anchors: compile.Anchors(ast)}, nil
 }
 
 // MustCompile is New for queries known to be valid: it panics with the *Error of a rejected
@@ -68,6 +69,33 @@ func (q *Query) Matches(events map[string][]string) (bool, error) {
 // same String and the same matches. Two queries with the same canonical form are the same
 // subscription.
 func (q *Query) String() string { return q.text }
+
+// IndexTerm is a fact about an event set that a query cannot match without: Key has Value
+// among its values or, when AnyValue is set, Key has at least one value. It is the same type
+// as pubsub.IndexTerm.
+type IndexTerm = struct {
+	Key      string
+	Value    string
+	AnyValue bool
+}
+
+// IndexTerms describes the query for an index of subscriptions (pubsub.IndexedQuery): it
+// returns alternative sets of terms, and if the query matches an event set then every set
+// has a term that holds in it. It returns nil when there is no such set (a disjunct that is
+// an EXISTS or sits under NOT), and for All.
+func (q *Query) IndexTerms() [][]IndexTerm {
+	if len(q.anchors) == 0 {
+		return nil
+	}
+	alts := make([][]IndexTerm, len(q.anchors))
+	for i, set := range q.anchors {
+		alts[i] = make([]IndexTerm, len(set))
+		for j, t := range set {
+			alts[i][j] = IndexTerm(t)
+		}
+	}
+	return alts
+}
 
 // Error is a rejected query: where it went wrong and what was found and expected there.
 type Error struct {
