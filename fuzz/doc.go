@@ -1,4 +1,4 @@
-// Package fuzz holds the native Go fuzz targets of the query language. It has no code of
+// Package fuzz holds the native Go fuzz targets of the query language and the server. It has no code of
 // its own: everything is in its tests.
 //
 // Each target checks a property, not merely that nothing panicked:
@@ -12,6 +12,9 @@
 //     a regular expression and math/big.
 //   - FuzzInstant: compile.ParseInstant, ParseDate and ParseTimestamp agree with time.Parse,
 //     except where instant.go documents that it is deliberately stricter.
+//   - FuzzServer: a byte-coded sequence of subscribe, unsubscribe, unsubscribe-all, publish,
+//     drain and restart operations gives the errors, counts, cancellations and deliveries of
+//     a plain map model of the pubsub contract.
 //
 // The seed corpus of every target is a table of inputs that covers each rule of the
 // language and every example of its specification. Run one target at a time:
