@@ -1,0 +1,49 @@
+package bustest
+
+import (
+	"errors"
+	"sync/atomic"
+)
+
+// Test-only queries, so that the servers' tests do not depend on package
+// query's semantics.
+
+// KeyEquals matches event sets where Key has Value.
+type KeyEquals struct{ Key, Value string }
+
+func (q KeyEquals) Matches(events map[string][]string) (bool, error) {
+	for _, v := range events[q.Key] {
+		if v == q.Value {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (q KeyEquals) String() string { return q.Key + " = '" + q.Value + "'" }
+
+// MatchAll matches every event set, the empty one included.
+type MatchAll struct{}
+
+func (MatchAll) Matches(map[string][]string) (bool, error) { return true, nil }
+func (MatchAll) String() string                            { return "<all>" }
+
+// ErrBoom is the error of Failing.Matches.
+var ErrBoom = errors.New("boom")
+
+// Failing is a query called Text whose Matches always fails with ErrBoom.
+type Failing struct{ Text string }
+
+func (q Failing) Matches(map[string][]string) (bool, error) { return false, ErrBoom }
+func (q Failing) String() string                            { return q.Text }
+
+// Counting is KeyEquals that counts its evaluations in N.
+type Counting struct {
+	KeyEquals
+	N *atomic.Int64
+}
+
+func (q Counting) Matches(events map[string][]string) (bool, error) {
+	q.N.Add(1)
+	return q.KeyEquals.Matches(events)
+}
