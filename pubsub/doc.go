@@ -47,9 +47,37 @@
 // buffered server queues messages and an unbuffered one makes publishers
 // wait; messages still queued when the server stops are discarded. Messages
 // one goroutine publishes reach each subscription in the order published.
-// Each distinct query (by String) is evaluated once per publish, however many
-// clients share it; a query whose Matches returns an error is logged (with
-// the server's logger, see SetLogger) and counts as no match.
+// Each distinct query (by String) is evaluated at most once per publish,
+// however many clients share it, and only if it could match (see "The query
+// index"); a query whose Matches returns an error is logged (with the
+// server's logger, see SetLogger) and counts as no match.
+//
+// # The query index
+//
+// So that a publish costs what its matching subscriptions cost, not what all
+// subscriptions cost, the server indexes the queries that implement
+// IndexedQuery, as *query.Query does. Such a query gives alternative sets of
+// terms, each term "key has this value" or "key has some value", such that
+// the query cannot match an event set in which no term of a set holds. When
+// a query (by String) gets its first subscription, the server files it under
+// the terms of one set — the one whose terms currently have the fewest
+// queries filed under them, so that in `transfer.recipient = 'addr1' AND
+// tm.event = 'Tx'` the recipient is used rather than the event type every
+// other query shares — and takes it out again when its last subscription
+// goes. A publish looks up the keys of its event set that have values, and
+// each of their values, and evaluates only the queries filed there, each
+// once, plus the queries that are not indexed. A publish allocates nothing.
+//
+// What can be indexed, for *query.Query: a condition `key = 'string'` (filed
+// under the key and that value) and any other condition on a key — a number,
+// date or time comparison, CONTAINS (filed under the key: the query is
+// evaluated when the key has any value). A conjunction needs one indexable
+// condition, a disjunction one in each of its branches. A query with a
+// branch that is an EXISTS condition (which also matches longer keys) or
+// sits under NOT, query.All, and every Query that does not implement
+// IndexedQuery are evaluated on every publish. QueryIndex(false) turns the
+// index off: every distinct query is then evaluated on every publish, with
+// the same deliveries.
 //
 // # Delivery and slow subscribers
 //

@@ -42,6 +42,35 @@ type Query interface {
 
 var _ bus.Query = Query(nil)
 
+// IndexTerm is a fact about an event set: Key has Value among its values or,
+// with AnyValue, Key has at least one value. It is an alias of an unnamed
+// struct type, identical to query.IndexTerm, so that *query.Query implements
+// IndexedQuery without either package importing the other.
+type IndexTerm = struct {
+	Key      string
+	Value    string
+	AnyValue bool
+}
+
+// IndexedQuery is a Query that tells the server which event sets it could
+// match, so that a publish evaluates it only when it might match (see the
+// package documentation, "The query index"). *query.Query implements it.
+// Any other Query is evaluated on every publish.
+type IndexedQuery interface {
+	Query
+	// IndexTerms returns alternative sets of terms: if the query matches an
+	// event set, every set has a term that holds in it (Value among Key's
+	// values, or with AnyValue any value of Key). nil: evaluate the query on
+	// every publish. The server calls it once, when the first subscription
+	// of a query (by String) arrives.
+	IndexTerms() [][]IndexTerm
+}
+
+var (
+	_ bus.IndexedQuery = IndexedQuery(nil)
+	_ IndexedQuery     = bus.IndexedQuery(nil)
+)
+
 func init() {
 	bus.EngineOf = func(v any) *bus.Engine {
 		if s, ok := v.(*Server); ok && s != nil {
@@ -64,13 +93,23 @@ func BufferCapacity(cap int) Option {
 	return func(s *Server) { s.bufCap = cap }
 }
 
+// QueryIndex switches the server's query index on (the default) or off.
+// With the index on, a publish evaluates only the distinct queries that
+// could match its events (see IndexedQuery); off, every distinct query is
+// evaluated on every publish. Which subscriptions receive a message is the
+// same either way.
+func QueryIndex(enabled bool) Option {
+	return func(s *Server) { s.noIndex = !enabled }
+}
+
 // Server is a publish-subscribe server. Create it with NewServer and start
 // it with Start.
 type Server struct {
 	service.BaseService
 
-	bufCap int
-	eng    *bus.Engine
+	bufCap  int
+	noIndex bool
+	eng     *bus.Engine
 }
 
 // NewServer returns a server, not started.
@@ -80,7 +119,7 @@ func NewServer(options ...Option) *Server {
 	for _, o := range options {
 		o(s)
 	}
-	s.eng = bus.NewEngine(s.bufCap, s.Logger)
+	s.eng = bus.NewEngine(s.bufCap, s.Logger, bus.QueryIndex(!s.noIndex))
 	return s
 }
 

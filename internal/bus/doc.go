@@ -16,9 +16,24 @@
 //
 // # Delivery
 //
-// For each publish the loop collects the candidate queries (today: all of
-// them), evaluates each distinct query once, collects the subscriptions of
-// the matching queries into a reused slice, and then delivers. Data is
+// For each publish the loop collects the candidate queries from its index
+// (index.go), evaluates each distinct query once, collects the subscriptions
+// of the matching queries into a reused slice, and then delivers.
+//
+// # The query index
+//
+// A query that implements IndexedQuery gives alternative sets of terms, each
+// term "key has this value" or "key has a value"; the query cannot match an
+// event set in which no term of a set holds. When a distinct query gets its
+// first subscription the loop files it under every term of the set whose
+// buckets hold the fewest queries at that moment; when its last subscription
+// goes, it is taken out of exactly those buckets, and empty buckets are
+// deleted. Other queries (and every query, with QueryIndex(false)) sit in an
+// unindexed list. A publish bumps a stamp, looks up each key of the event
+// set that has values, and for each of its values the (key, value) bucket,
+// collecting each distinct query at most once (a query whose stamp is the
+// current one is already collected), then adds the unindexed queries. It
+// allocates nothing once the reused slices have grown. Data is
 // type-erased (any); each subscription has a Sink[M] that converts the data
 // and events into the subscriber's message type M and sends it on the
 // subscriber's own channel, so that a typed subscription's Out is the very

@@ -23,8 +23,9 @@ var EngineOf func(v any) *Engine
 // concurrent use, except Start, Stop and Reset, which the caller serializes
 // (pubsub's BaseService does).
 type Engine struct {
-	bufCap int
-	logger func() *slog.Logger
+	bufCap  int
+	logger  func() *slog.Logger
+	noIndex bool // QueryIndex(false)
 
 	run atomic.Pointer[run]
 
@@ -57,17 +58,34 @@ func newRun(bufCap int) *run {
 	}
 }
 
+// EngineOption configures an Engine.
+type EngineOption func(*Engine)
+
+// QueryIndex switches the query index on (the default) or off. With the
+// index on, a publish evaluates only the distinct queries filed under a term
+// that holds in its event set (see IndexedQuery) and those that cannot be
+// indexed; off, it evaluates every distinct query. Deliveries are the same.
+func QueryIndex(enabled bool) EngineOption {
+	return func(e *Engine) { e.noIndex = !enabled }
+}
+
 // NewEngine returns a stopped engine whose publish queue holds bufCap
 // messages. logger is consulted whenever something must be logged (a query's
 // Matches error); nil means slog.Default.
-func NewEngine(bufCap int, logger func() *slog.Logger) *Engine {
+func NewEngine(bufCap int, logger func() *slog.Logger, opts ...EngineOption) *Engine {
 	if logger == nil {
 		logger = slog.Default
 	}
 	e := &Engine{bufCap: bufCap, logger: logger}
+	for _, o := range opts {
+		o(e)
+	}
 	e.run.Store(newRun(bufCap))
 	return e
 }
+
+// QueryIndexEnabled reports whether the engine indexes queries.
+func (e *Engine) QueryIndexEnabled() bool { return !e.noIndex }
 
 // BufferCapacity returns the capacity of the publish queue.
 func (e *Engine) BufferCapacity() int { return e.bufCap }
@@ -84,6 +102,7 @@ func (e *Engine) Start() {
 		r:       r,
 		queries: make(map[string]*queryEntry),
 		clients: make(map[string]*client),
+		index:   newIndex(!e.noIndex),
 	}
 	go l.run()
 }
@@ -193,6 +212,18 @@ func (e *Engine) Unsubscribe(ctx context.Context, clientID, queryText string) er
 func (e *Engine) UnsubscribeAll(ctx context.Context, clientID string) error {
 	req := &unsubscribeAllReq{clientID: clientID, reply: make(chan error, 1)}
 	return e.do(ctx, req, req.reply, ErrSubscriptionNotFound)
+}
+
+// IndexStats returns the state of the running engine's query index, read by
+// the loop between two operations. It returns ErrServerStopped after Stop and
+// ctx.Err() if ctx ends before the loop takes the request; before Start it
+// waits for the loop.
+func (e *Engine) IndexStats(ctx context.Context) (IndexStats, error) {
+	req := &indexStatsReq{reply: make(chan error, 1)}
+	if err := e.do(ctx, req, req.reply, ErrServerStopped); err != nil {
+		return IndexStats{}, err
+	}
+	return req.stats, nil
 }
 
 // do hands req to the loop and waits for its reply. If the engine is stopped

@@ -35,18 +35,20 @@ type loop struct {
 	r *run
 
 	queries map[string]*queryEntry // distinct queries by String()
-	list    []*queryEntry          // the same, for iteration; queryEntry.idx
+	index   *index                 // the same, by the terms they could match
 	clients map[string]*client
 
+	cands   []*queryEntry   // reused by every publish
 	matched []*subscription // reused by every publish
 }
 
 // queryEntry is one distinct query and the subscriptions that share it.
 type queryEntry struct {
-	q    Query
-	text string
-	idx  int // position in loop.list
-	subs []*subscription
+	q     Query
+	text  string
+	subs  []*subscription
+	slots []slot // where it is filed in the index
+	stamp uint64 // index.stamp of the last publish it was a candidate of
 }
 
 type client struct {
@@ -92,19 +94,22 @@ func (l *loop) shutdown() {
 			l.cancel(s, ErrServerStopped)
 		}
 	}
-	l.list = nil
+	l.cands = nil
 	l.matched = nil
 }
 
 // publish collects the candidate queries, evaluates each once, collects the
 // subscriptions of those that match and delivers to them.
 func (l *loop) publish(env envelope) {
+	cands := l.index.candidates(env.events, l.cands[:0])
 	matched := l.matched[:0]
-	for _, qe := range l.list { // candidates: every query (no index yet)
+	for _, qe := range cands {
 		if l.matches(qe, env.events) {
 			matched = append(matched, qe.subs...)
 		}
 	}
+	clear(cands)
+	l.cands = cands[:0]
 	for _, s := range matched {
 		// A blocking delivery may have handled requests that cancelled s.
 		if s.cancelled {
@@ -169,12 +174,7 @@ func (l *loop) cancel(s *subscription, err error) {
 	qe.subs[last] = nil
 	qe.subs = qe.subs[:last]
 	if len(qe.subs) == 0 {
-		lastQ := len(l.list) - 1
-		movedQ := l.list[lastQ]
-		l.list[qe.idx] = movedQ
-		movedQ.idx = qe.idx
-		l.list[lastQ] = nil
-		l.list = l.list[:lastQ]
+		l.index.remove(qe)
 		delete(l.queries, qe.text)
 	}
 
@@ -200,9 +200,9 @@ func (r *subscribeReq) apply(l *loop) {
 	}
 	qe := l.queries[r.text]
 	if qe == nil {
-		qe = &queryEntry{q: r.q, text: r.text, idx: len(l.list)}
+		qe = &queryEntry{q: r.q, text: r.text}
 		l.queries[r.text] = qe
-		l.list = append(l.list, qe)
+		l.index.add(qe)
 	}
 	s := &subscription{
 		clientID: r.clientID,

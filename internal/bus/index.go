@@ -1,0 +1,293 @@
+package bus
+
+// IndexTerm is a fact about an event set: Key has Value among its values or,
+// with AnyValue, Key has at least one value. It is an alias of an unnamed
+// struct type, identical to query.IndexTerm and pubsub.IndexTerm, so that a
+// query package implements IndexedQuery without importing this one.
+type IndexTerm = struct {
+	Key      string
+	Value    string
+	AnyValue bool
+}
+
+// IndexedQuery is a Query that tells the engine which event sets it could
+// match, so that a publish evaluates it only when one of its terms holds.
+// pubsub.IndexedQuery has the same method set.
+type IndexedQuery interface {
+	Query
+	// IndexTerms returns alternative sets of terms: if the query matches an
+	// event set, every set has a term that holds in it. nil: evaluate the
+	// query on every publish.
+	IndexTerms() [][]IndexTerm
+}
+
+// index maps the terms of an event set to the distinct queries that could
+// match it. It belongs to the loop goroutine: no locks.
+//
+// Each distinct query is filed either under the terms of one of its
+// alternative sets (every term of the chosen set: a key bucket for an
+// AnyValue term, a (key, value) bucket otherwise) or, when it has no usable
+// set or the index is off, in the unindexed bucket, evaluated on every
+// publish. Buckets are slices with swap-remove; each queryEntry remembers
+// its slot in every bucket it is in (queryEntry.slots), and each bucket
+// entry which of those slots points back at it, so that removal is
+// O(terms). Empty buckets and key nodes are deleted at once.
+type index struct {
+	enabled   bool
+	keys      map[string]*keyNode
+	unindexed bucket
+	buckets   int // key and value buckets currently in keys (for IndexStats)
+
+	// stamp is bumped by every publish; a query whose queryEntry.stamp
+	// equals it is already a candidate of the current publish.
+	stamp uint64
+}
+
+// keyNode holds the buckets of one key: the queries filed under "the key has
+// a value" and, by value, those filed under "the key has this value".
+type keyNode struct {
+	key    string
+	any    bucket
+	values map[string]*bucket // nil when empty
+}
+
+// bucket is the distinct queries filed under one term.
+type bucket struct {
+	entries []bucketEntry
+	node    *keyNode // nil for the unindexed bucket
+	value   string
+	isAny   bool // node.any rather than node.values[value]
+}
+
+type bucketEntry struct {
+	qe   *queryEntry
+	slot int // index of this entry's slot in qe.slots
+}
+
+// slot is where a queryEntry sits in one bucket.
+type slot struct {
+	b   *bucket
+	pos int // index in b.entries
+}
+
+func newIndex(enabled bool) *index {
+	return &index{enabled: enabled, keys: make(map[string]*keyNode)}
+}
+
+// add files qe, the first subscription of a distinct query, under one of
+// the query's alternative sets of terms: the one whose buckets hold the
+// fewest queries now.
+func (ix *index) add(qe *queryEntry) {
+	var set []IndexTerm
+	if ix.enabled {
+		if iq, ok := qe.q.(IndexedQuery); ok {
+			set = ix.choose(iq.IndexTerms())
+		}
+	}
+	if set == nil {
+		ix.file(qe, &ix.unindexed)
+		return
+	}
+	for _, t := range set {
+		ix.file(qe, ix.bucketFor(t))
+	}
+}
+
+// choose returns the alternative set whose buckets hold the fewest queries
+// (then: fewer AnyValue terms, then fewer terms), or nil if there is no
+// usable set. An empty set is not used (the query would never be evaluated).
+func (ix *index) choose(alts [][]IndexTerm) []IndexTerm {
+	var best []IndexTerm
+	var bestCost, bestAny int
+	for _, set := range alts {
+		if len(set) == 0 {
+			continue
+		}
+		cost, anys := 0, 0
+		for _, t := range set {
+			if t.AnyValue {
+				anys++
+			}
+			if b := ix.lookup(t); b != nil {
+				cost += len(b.entries)
+			}
+		}
+		if best == nil || cost < bestCost ||
+			cost == bestCost && (anys < bestAny || anys == bestAny && len(set) < len(best)) {
+			best, bestCost, bestAny = set, cost, anys
+		}
+	}
+	return best
+}
+
+// lookup returns the bucket of t, nil if it does not exist.
+func (ix *index) lookup(t IndexTerm) *bucket {
+	n := ix.keys[t.Key]
+	if n == nil {
+		return nil
+	}
+	if t.AnyValue {
+		return &n.any
+	}
+	return n.values[t.Value]
+}
+
+// bucketFor returns the bucket of t, creating it (and its key node) if
+// needed.
+func (ix *index) bucketFor(t IndexTerm) *bucket {
+	n := ix.keys[t.Key]
+	if n == nil {
+		n = &keyNode{key: t.Key}
+		n.any = bucket{node: n, isAny: true}
+		ix.keys[t.Key] = n
+	}
+	if t.AnyValue {
+		if len(n.any.entries) == 0 {
+			ix.buckets++
+		}
+		return &n.any
+	}
+	b := n.values[t.Value]
+	if b == nil {
+		if n.values == nil {
+			n.values = make(map[string]*bucket)
+		}
+		b = &bucket{node: n, value: t.Value}
+		n.values[t.Value] = b
+		ix.buckets++
+	}
+	return b
+}
+
+// file puts qe into b, unless it is already there (a set may repeat a term).
+func (ix *index) file(qe *queryEntry, b *bucket) {
+	for _, s := range qe.slots {
+		if s.b == b {
+			return
+		}
+	}
+	qe.slots = append(qe.slots, slot{b: b, pos: len(b.entries)})
+	b.entries = append(b.entries, bucketEntry{qe: qe, slot: len(qe.slots) - 1})
+}
+
+// remove takes qe, whose last subscription is gone, out of every bucket it
+// is in, deleting the buckets and key nodes it leaves empty.
+func (ix *index) remove(qe *queryEntry) {
+	for _, s := range qe.slots {
+		b := s.b
+		last := len(b.entries) - 1
+		moved := b.entries[last]
+		b.entries[s.pos] = moved
+		moved.qe.slots[moved.slot].pos = s.pos
+		b.entries[last] = bucketEntry{}
+		b.entries = b.entries[:last]
+		if last == 0 {
+			ix.drop(b)
+		}
+	}
+	qe.slots = nil
+}
+
+// drop deletes the empty bucket b from the maps.
+func (ix *index) drop(b *bucket) {
+	n := b.node
+	if n == nil { // the unindexed bucket stays
+		b.entries = nil
+		return
+	}
+	ix.buckets--
+	if b.isAny {
+		b.entries = nil
+	} else {
+		delete(n.values, b.value)
+		if len(n.values) == 0 {
+			n.values = nil
+		}
+	}
+	if len(n.any.entries) == 0 && n.values == nil {
+		delete(ix.keys, n.key)
+	}
+}
+
+// candidates appends to cands every distinct query that could match events,
+// each once: those filed under a term that holds in events, and the
+// unindexed ones. It allocates only when cands must grow.
+func (ix *index) candidates(events map[string][]string, cands []*queryEntry) []*queryEntry {
+	if len(ix.keys) != 0 {
+		ix.stamp++
+		stamp := ix.stamp
+		for k, vs := range events {
+			if len(vs) == 0 {
+				continue
+			}
+			n := ix.keys[k]
+			if n == nil {
+				continue
+			}
+			for _, e := range n.any.entries {
+				if e.qe.stamp != stamp {
+					e.qe.stamp = stamp
+					cands = append(cands, e.qe)
+				}
+			}
+			if n.values == nil {
+				continue
+			}
+			for _, v := range vs {
+				b := n.values[v]
+				if b == nil {
+					continue
+				}
+				for _, e := range b.entries {
+					if e.qe.stamp != stamp {
+						e.qe.stamp = stamp
+						cands = append(cands, e.qe)
+					}
+				}
+			}
+		}
+	}
+	for _, e := range ix.unindexed.entries {
+		cands = append(cands, e.qe)
+	}
+	return cands
+}
+
+// IndexStats describes the query index of a running engine.
+type IndexStats struct {
+	// Queries is the number of distinct queries with subscriptions.
+	Queries int
+	// Unindexed is how many of them are evaluated on every publish.
+	Unindexed int
+	// Keys is the number of keys with at least one bucket.
+	Keys int
+	// Buckets is the number of key and (key, value) buckets.
+	Buckets int
+	// Entries is the number of (bucket, query) entries, the unindexed
+	// bucket's included.
+	Entries int
+}
+
+type indexStatsReq struct {
+	stats IndexStats
+	reply chan error
+}
+
+func (r *indexStatsReq) apply(l *loop) {
+	ix := l.index
+	st := IndexStats{
+		Queries:   len(l.queries),
+		Unindexed: len(ix.unindexed.entries),
+		Keys:      len(ix.keys),
+		Buckets:   ix.buckets,
+		Entries:   len(ix.unindexed.entries),
+	}
+	for _, n := range ix.keys {
+		st.Entries += len(n.any.entries)
+		for _, b := range n.values {
+			st.Entries += len(b.entries)
+		}
+	}
+	r.stats = st
+	r.reply <- nil
+}

@@ -1,0 +1,208 @@
+package bus
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// termsQuery is an IndexedQuery with given terms that matches nothing (the
+// index tests look only at where it is filed).
+type termsQuery struct {
+	text  string
+	terms [][]IndexTerm
+}
+
+func (q termsQuery) Matches(map[string][]string) (bool, error) { return false, nil }
+func (q termsQuery) String() string                            { return q.text }
+func (q termsQuery) IndexTerms() [][]IndexTerm                 { return q.terms }
+
+func eq(k, v string) IndexTerm { return IndexTerm{Key: k, Value: v} }
+func has(k string) IndexTerm   { return IndexTerm{Key: k, AnyValue: true} }
+
+// buckets lists the terms qe is filed under ("" for the unindexed bucket).
+func filedUnder(qe *queryEntry) []string {
+	var out []string
+	for _, s := range qe.slots {
+		switch {
+		case s.b.node == nil:
+			out = append(out, "")
+		case s.b.isAny:
+			out = append(out, s.b.node.key)
+		default:
+			out = append(out, s.b.node.key+"="+s.b.value)
+		}
+	}
+	return out
+}
+
+// check verifies the index's invariants: every slot points at an entry that
+// points back at it, no bucket is empty, the bucket count is right.
+func check(t require.TestingT, ix *index, live []*queryEntry) {
+	entries := 0
+	for _, qe := range live {
+		require.NotEmpty(t, qe.slots, "%s is filed nowhere", qe.text)
+		for i, s := range qe.slots {
+			require.Less(t, s.pos, len(s.b.entries))
+			e := s.b.entries[s.pos]
+			require.Same(t, qe, e.qe)
+			require.Equal(t, i, e.slot)
+		}
+		entries += len(qe.slots)
+	}
+	buckets, inBuckets := 0, len(ix.unindexed.entries)
+	for k, n := range ix.keys {
+		require.Equal(t, k, n.key)
+		require.True(t, len(n.any.entries) > 0 || len(n.values) > 0, "empty key node %q", k)
+		if len(n.any.entries) > 0 {
+			buckets++
+		}
+		inBuckets += len(n.any.entries)
+		for v, b := range n.values {
+			require.Equal(t, v, b.value)
+			require.NotEmpty(t, b.entries, "empty bucket %s=%s", k, v)
+			buckets++
+			inBuckets += len(b.entries)
+		}
+	}
+	require.Equal(t, buckets, ix.buckets)
+	require.Equal(t, entries, inBuckets)
+}
+
+func TestIndexFilesUnderTheEmptiestSet(t *testing.T) {
+	ix := newIndex(true)
+	var qes []*queryEntry
+	for i := 0; i < 5; i++ {
+		// Both orders of the conjuncts: the shared tm.event bucket takes
+		// at most one query.
+		alts := [][]IndexTerm{{eq("tm.event", "Tx")}, {eq("transfer.recipient", fmt.Sprint("addr", i))}}
+		if i%2 == 1 {
+			slices.Reverse(alts)
+		}
+		qe := &queryEntry{q: termsQuery{fmt.Sprint(i), alts}, text: fmt.Sprint(i)}
+		ix.add(qe)
+		qes = append(qes, qe)
+	}
+	check(t, ix, qes)
+	assert.Len(t, ix.keys["tm.event"].values["Tx"].entries, 1)
+	for _, qe := range qes[1:] {
+		assert.Equal(t, []string{"transfer.recipient=addr" + qe.text}, filedUnder(qe))
+	}
+	// Equal counts: a value before a key, then fewer terms.
+	qe := &queryEntry{q: termsQuery{"x", [][]IndexTerm{{has("k")}, {eq("a", "1"), eq("b", "2")}, {eq("c", "3")}}}, text: "x"}
+	ix.add(qe)
+	assert.Equal(t, []string{"c=3"}, filedUnder(qe))
+	for _, qe := range append(qes, qe) {
+		ix.remove(qe)
+	}
+	check(t, ix, nil)
+	assert.Empty(t, ix.keys)
+}
+
+func TestIndexUnusableTerms(t *testing.T) {
+	for name, q := range map[string]Query{
+		"not indexed":  termsQuery{"a", nil},
+		"empty set":    termsQuery{"b", [][]IndexTerm{{}}},
+		"plain Query":  plainQuery{},
+		"only empties": termsQuery{"c", [][]IndexTerm{{}, {}}},
+	} {
+		ix := newIndex(true)
+		qe := &queryEntry{q: q, text: q.String()}
+		ix.add(qe)
+		assert.Equal(t, []string{""}, filedUnder(qe), name)
+		ix.remove(qe)
+		check(t, ix, nil)
+		assert.Empty(t, ix.unindexed.entries)
+	}
+	// Off: everything is unindexed.
+	ix := newIndex(false)
+	qe := &queryEntry{q: termsQuery{"a", [][]IndexTerm{{eq("k", "v")}}}, text: "a"}
+	ix.add(qe)
+	assert.Equal(t, []string{""}, filedUnder(qe))
+}
+
+type plainQuery struct{}
+
+func (plainQuery) Matches(map[string][]string) (bool, error) { return true, nil }
+func (plainQuery) String() string                            { return "plain" }
+
+func TestIndexRepeatedTermFiledOnce(t *testing.T) {
+	ix := newIndex(true)
+	qe := &queryEntry{q: termsQuery{"a", [][]IndexTerm{{eq("k", "v"), has("k"), eq("k", "v"), has("k")}}}, text: "a"}
+	ix.add(qe)
+	assert.Equal(t, []string{"k=v", "k"}, filedUnder(qe))
+	check(t, ix, []*queryEntry{qe})
+	ix.remove(qe)
+	check(t, ix, nil)
+	assert.Empty(t, ix.keys)
+}
+
+// The index's invariants hold under any sequence of additions and removals,
+// candidates are exactly the queries with a term of their chosen set in the
+// event set (each once) plus the unindexed ones, and nothing is left at the
+// end.
+func TestIndexProperty(t *testing.T) {
+	keys := []string{"a", "b", "c", "d"}
+	values := []string{"1", "2", "3"}
+	term := rapid.Custom(func(t *rapid.T) IndexTerm {
+		if rapid.IntRange(0, 3).Draw(t, "any") == 0 {
+			return has(rapid.SampledFrom(keys).Draw(t, "key"))
+		}
+		return eq(rapid.SampledFrom(keys).Draw(t, "key"), rapid.SampledFrom(values).Draw(t, "value"))
+	})
+	alts := rapid.SliceOfN(rapid.SliceOfN(term, 0, 4), 0, 3)
+	events := rapid.MapOfN(rapid.SampledFrom(keys), rapid.SliceOfN(rapid.SampledFrom(values), 0, 3), 0, 4)
+	rapid.Check(t, func(t *rapid.T) {
+		ix := newIndex(rapid.IntRange(0, 4).Draw(t, "off") != 0)
+		var live []*queryEntry
+		n := 0
+		for step := rapid.IntRange(0, 60).Draw(t, "steps"); step > 0; step-- {
+			switch {
+			case len(live) > 0 && rapid.IntRange(0, 2).Draw(t, "remove") == 0:
+				i := rapid.IntRange(0, len(live)-1).Draw(t, "which")
+				ix.remove(live[i])
+				live = slices.Delete(live, i, i+1)
+			case rapid.IntRange(0, 3).Draw(t, "publish") == 0:
+				ev := events.Draw(t, "events")
+				got := ix.candidates(ev, nil)
+				var want []*queryEntry
+				for _, qe := range live {
+					for _, s := range qe.slots {
+						if s.b.node == nil || holds(s.b, ev) {
+							want = append(want, qe)
+							break
+						}
+					}
+				}
+				require.ElementsMatch(t, want, got)
+			default:
+				n++
+				qe := &queryEntry{text: fmt.Sprint(n)}
+				qe.q = termsQuery{qe.text, alts.Draw(t, "alts")}
+				ix.add(qe)
+				live = append(live, qe)
+			}
+			check(t, ix, live)
+		}
+		for _, qe := range live {
+			ix.remove(qe)
+		}
+		check(t, ix, nil)
+		require.Empty(t, ix.keys)
+		require.Empty(t, ix.unindexed.entries)
+		require.Zero(t, ix.buckets)
+	})
+}
+
+// holds reports whether b's term holds in events.
+func holds(b *bucket, events map[string][]string) bool {
+	vs := events[b.node.key]
+	if b.isAny {
+		return len(vs) > 0
+	}
+	return slices.Contains(vs, b.value)
+}
