@@ -54,28 +54,37 @@ type Sub interface {
 // Maker makes a server under test, not started, with options.
 type Maker func(opts ...pubsub.Option) Server
 
-// TryRecv receives from out if a message is ready; adapters implement
-// Sub.TryRecv with it.
-func TryRecv[M any](out <-chan M, conv func(M) Msg) (Msg, bool) {
+// TryRecv receives from out if a message is ready, converted by conv;
+// adapters implement Sub.TryRecv with it.
+func TryRecv[M, R any](out <-chan M, conv func(M) R) (R, bool) {
 	select {
 	case m := <-out:
 		return conv(m), true
 	default:
-		return Msg{}, false
+		var zero R
+		return zero, false
 	}
 }
 
-// Recv waits at most Guard for a message on out; adapters implement Sub.Recv
-// with it.
-func Recv[M any](out <-chan M, conv func(M) Msg) (Msg, bool) {
+// Recv waits at most Guard for a message on out, converted by conv; adapters
+// implement Sub.Recv with it.
+func Recv[M, R any](out <-chan M, conv func(M) R) (R, bool) {
 	timer := time.NewTimer(Guard)
 	defer timer.Stop()
 	select {
 	case m := <-out:
 		return conv(m), true
 	case <-timer.C:
-		return Msg{}, false
+		var zero R
+		return zero, false
 	}
+}
+
+// TB is what Barrier needs of a test: a *testing.T, *testing.B or *rapid.T.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	FailNow()
 }
 
 // Started returns a started server that is stopped when the test ends.
@@ -91,7 +100,7 @@ func Started(t *testing.T, mk Maker, opts ...pubsub.Option) Server {
 // message published (on an unbuffered queue) before the call, provided no
 // delivery is blocked on an unbuffered subscription: it is a round trip
 // through the server's goroutine.
-func Barrier(t testing.TB, s interface {
+func Barrier(t TB, s interface {
 	Unsubscribe(ctx context.Context, clientID string, q pubsub.Query) error
 }) {
 	t.Helper()
