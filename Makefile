@@ -51,6 +51,9 @@ demo:
 	@echo
 	@echo "== examples/eventbus"
 	@$(GO) run ./examples/eventbus
+	@echo
+	@echo "== examples/typed"
+	@$(GO) run ./examples/typed
 
 ## lint: staticcheck, when it can be installed from the module proxy
 lint:
