@@ -3,6 +3,8 @@ package pubsub_test
 import (
 	"context"
 	"fmt"
+	"math"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -184,4 +186,275 @@ func TestPublishAllocatesNothing(t *testing.T) {
 	one := map[string][]string{"k": {"3"}}
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { _ = s.PublishWithEvents(ctx, data, none) }), "no match")
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { _ = s.PublishWithEvents(ctx, data, one) }), "one match")
+}
+
+// Benchmarks of the query index. Each runs with the index on and off
+// (sub-benchmarks index=on, index=off; compare with benchstat -col /index).
+//
+// Their subscriptions are buffered and have no reader while the clock runs:
+// every so often, with the clock stopped, the benchmark waits for the
+// server (a request is served only between two publishes) and empties every
+// Out channel, before any can fill. A delivery is then a send into a channel
+// buffer, with no goroutine to wake, so that ns/op is the server's own cost
+// of a publish (taking it from the publisher, finding the candidates,
+// evaluating them, delivering); live-subs shows that no subscription was
+// cancelled for capacity.
+
+var onOff = []bool{true, false}
+
+func onOffName(on bool) string {
+	if on {
+		return "index=on"
+	}
+	return "index=off"
+}
+
+// compiled caches the queries of the benchmarks (compiling 100,000 takes
+// a while) by their text.
+var compiled = map[string]*query.Query{}
+
+func compiledQuery(format string, i int) *query.Query {
+	text := fmt.Sprintf(format, i)
+	q := compiled[text]
+	if q == nil {
+		q = query.MustCompile(text)
+		compiled[text] = q
+	}
+	return q
+}
+
+// bufferedBench is a started server with n buffered subscriptions of
+// distinct clients and no readers.
+type bufferedBench struct {
+	s    *pubsub.Server
+	subs []*pubsub.Subscription
+	// every is how many publishes may pass between two drains; since is
+	// how many passed since the last.
+	every, since int
+}
+
+func newBufferedBench(b *testing.B, on bool, n, capacity, perPublish int, q func(i int) pubsub.Query) *bufferedBench {
+	s := pubsub.NewServer(pubsub.QueryIndex(on))
+	require.NoError(b, s.Start())
+	ctx := context.Background()
+	bb := &bufferedBench{s: s, subs: make([]*pubsub.Subscription, n)}
+	for i := range bb.subs {
+		var err error
+		bb.subs[i], err = s.Subscribe(ctx, fmt.Sprintf("client-%d", i), q(i), capacity)
+		require.NoError(b, err)
+	}
+	// Each subscription receives at most one message per perPublish
+	// publishes (1 when every publish reaches all, n when they take turns,
+	// 0 when none matches), so it fills after capacity*perPublish.
+	bb.every = (capacity - 1) * perPublish
+	if perPublish == 0 {
+		bb.every = math.MaxInt
+	}
+	return bb
+}
+
+// drain waits for the server and empties every Out channel.
+func (bb *bufferedBench) drain(b *testing.B) {
+	require.ErrorIs(b, bb.s.UnsubscribeAll(context.Background(), "\x00barrier"), pubsub.ErrSubscriptionNotFound)
+	for _, sub := range bb.subs {
+		for len(sub.Out()) > 0 {
+			<-sub.Out()
+		}
+	}
+	bb.since = 0
+}
+
+// published counts one publish and drains, with the clock stopped, when due.
+func (bb *bufferedBench) published(b *testing.B) {
+	bb.since++
+	if bb.since >= bb.every {
+		b.StopTimer()
+		bb.drain(b)
+		b.StartTimer()
+	}
+}
+
+func (bb *bufferedBench) stop(b *testing.B) {
+	require.NoError(b, bb.s.Stop())
+}
+
+// run is the body of a sub-benchmark: b.N publishes of events(i).
+func (bb *bufferedBench) run(b *testing.B, events func(i int) map[string][]string) {
+	bb.drain(b)
+	ctx := context.Background()
+	var data any = "tx"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := bb.s.PublishWithEvents(ctx, data, events(i)); err != nil {
+			b.Fatal(err)
+		}
+		bb.published(b)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(bb.s.NumClients()), "live-subs")
+}
+
+const recipientFormat = "transfer.recipient = 'addr%d' AND tm.event = 'Tx'"
+
+func transferEvents(n int) []map[string][]string {
+	events := make([]map[string][]string, n)
+	for k := range events {
+		events[k] = map[string][]string{
+			"tm.event":           {"Tx"},
+			"transfer.recipient": {fmt.Sprint("addr", k)},
+			"transfer.amount":    {"100stake"},
+		}
+	}
+	return events
+}
+
+// transferRing publishes the events of transferEvents from a ring of two
+// maps, setting the recipient of each before it is published, so that the
+// event sets are as warm in the cache for any N.
+type transferRing struct {
+	maps       [2]map[string][]string
+	recipients []string
+}
+
+func newTransferRing(n int) *transferRing {
+	r := &transferRing{recipients: make([]string, n)}
+	for k := range r.recipients {
+		r.recipients[k] = fmt.Sprint("addr", k)
+	}
+	for i := range r.maps {
+		r.maps[i] = map[string][]string{"tm.event": {"Tx"}, "transfer.recipient": {""}, "transfer.amount": {"100stake"}}
+	}
+	return r
+}
+
+func (r *transferRing) next(i int) map[string][]string {
+	m := r.maps[i%2]
+	m["transfer.recipient"][0] = r.recipients[i%len(r.recipients)]
+	return m
+}
+
+// BenchmarkIndexDistinct: N distinct subscriptions `transfer.recipient =
+// 'addr<i>' AND tm.event = 'Tx'`; each publish matches exactly one of them
+// (k cycling). With the index, a publish should cost about the same for any
+// N. events=cycled publishes N prebuilt event sets in turn (at large N they
+// are cold in the cache, as the subscriptions are); events=ring publishes
+// the same sets from two maps rewritten before each publish (a race-free
+// reuse: the server is done with a map before it takes the publish after
+// the next), so that only the server's own state grows with N.
+func BenchmarkIndexDistinct(b *testing.B) {
+	for _, on := range onOff {
+		for _, n := range []int{10, 1000, 10000, 100000} {
+			capacity := min(1000, max(16, 2_000_000/n))
+			bb := newBufferedBench(b, on, n, capacity, n, func(i int) pubsub.Query { return compiledQuery(recipientFormat, i) })
+			events := transferEvents(n)
+			b.Run(fmt.Sprintf("%s/N=%d/events=cycled", onOffName(on), n), func(b *testing.B) {
+				bb.run(b, func(i int) map[string][]string { return events[i%n] })
+			})
+			ring := newTransferRing(n)
+			b.Run(fmt.Sprintf("%s/N=%d/events=ring", onOffName(on), n), func(b *testing.B) {
+				bb.run(b, ring.next)
+			})
+			bb.stop(b)
+		}
+	}
+}
+
+// BenchmarkIndexRange: N subscriptions `tx.height > <i>`, which the index
+// can only file under their key, so that every publish with a tx.height
+// evaluates them all; none matches the published height. ns/query is the
+// cost per subscription, to compare with Matches, one compiled query's
+// Matches on the same events.
+func BenchmarkIndexRange(b *testing.B) {
+	events := map[string][]string{"tm.event": {"Tx"}, "tx.height": {"0"}}
+	b.Run("Matches", func(b *testing.B) {
+		q := compiledQuery("tx.height > %d", 1)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if ok, _ := q.Matches(events); ok {
+				b.Fatal("matches")
+			}
+		}
+	})
+	for _, on := range onOff {
+		for _, n := range []int{10, 100, 1000, 10000} {
+			bb := newBufferedBench(b, on, n, 1, 0, func(i int) pubsub.Query { return compiledQuery("tx.height > %d", i+1) })
+			b.Run(fmt.Sprintf("%s/N=%d", onOffName(on), n), func(b *testing.B) {
+				bb.run(b, func(int) map[string][]string { return events })
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/query")
+			})
+			bb.stop(b)
+		}
+	}
+}
+
+// BenchmarkIndexShared: one query shared by 1,000 subscribers, every
+// publish delivered to all of them. ns/delivery is ns/op / 1000.
+func BenchmarkIndexShared(b *testing.B) {
+	const n = 1000
+	events := transferEvents(1)[0]
+	for _, on := range onOff {
+		bb := newBufferedBench(b, on, n, 1000, 1, func(int) pubsub.Query { return compiledQuery(recipientFormat, 0) })
+		b.Run(fmt.Sprintf("%s/N=%d", onOffName(on), n), func(b *testing.B) {
+			bb.run(b, func(int) map[string][]string { return events })
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/delivery")
+		})
+		bb.stop(b)
+	}
+}
+
+// BenchmarkIndexNoMatch: 10,000 distinct subscriptions, a publish that
+// matches none of them.
+func BenchmarkIndexNoMatch(b *testing.B) {
+	const n = 10000
+	events := map[string][]string{"tm.event": {"Tx"}, "transfer.recipient": {"nobody"}, "transfer.amount": {"100stake"}}
+	for _, on := range onOff {
+		bb := newBufferedBench(b, on, n, 1, 0, func(i int) pubsub.Query { return compiledQuery(recipientFormat, i) })
+		b.Run(fmt.Sprintf("%s/N=%d", onOffName(on), n), func(b *testing.B) {
+			bb.run(b, func(int) map[string][]string { return events })
+		})
+		bb.stop(b)
+	}
+}
+
+// BenchmarkIndexMemory: the heap a server holds per subscription, with
+// 100,000 subscriptions of distinct clients to distinct queries (compiled
+// beforehand, not counted), buffered with capacity 1. B/sub counts the
+// subscription's channels and handle, the server's records of it and of its
+// client, and the query's place in the index.
+func BenchmarkIndexMemory(b *testing.B) {
+	const n = 100000
+	ctx := context.Background()
+	qs := make([]pubsub.Query, n)
+	ids := make([]string, n)
+	for i := range qs {
+		qs[i] = compiledQuery(recipientFormat, i)
+		ids[i] = fmt.Sprintf("client-%d", i)
+	}
+	for _, on := range onOff {
+		b.Run(fmt.Sprintf("%s/N=%d", onOffName(on), n), func(b *testing.B) {
+			var perSub float64
+			for i := 0; i < b.N; i++ {
+				s := pubsub.NewServer(pubsub.QueryIndex(on))
+				require.NoError(b, s.Start())
+				subs := make([]*pubsub.Subscription, n)
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				for j := range subs {
+					var err error
+					subs[j], err = s.Subscribe(ctx, ids[j], qs[j], 1)
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				perSub += float64(after.HeapAlloc-before.HeapAlloc) / n
+				runtime.KeepAlive(subs)
+				require.NoError(b, s.Stop())
+			}
+			b.ReportMetric(perSub/float64(b.N), "B/sub")
+		})
+	}
 }

@@ -1,5 +1,7 @@
 package bus
 
+import "hash/maphash"
+
 // IndexTerm is a fact about an event set: Key has Value among its values or,
 // with AnyValue, Key has at least one value. It is an alias of an unnamed
 // struct type, identical to query.IndexTerm and pubsub.IndexTerm, so that a
@@ -35,29 +37,50 @@ type IndexedQuery interface {
 type index struct {
 	enabled   bool
 	keys      map[string]*keyNode
-	unindexed bucket
-	buckets   int // key and value buckets currently in keys (for IndexStats)
+	unindexed bucket // entries = unindexed.inline[:0:1] at first
+	buckets   int    // key and value buckets currently in keys (for IndexStats)
 
 	// stamp is bumped by every publish; a query whose queryEntry.stamp
 	// equals it is already a candidate of the current publish.
 	stamp uint64
+
+	// seed hashes values. Value buckets are keyed by the hash of the value,
+	// not the value: the lookup of a publish then compares no strings (one
+	// cache miss less per value). Two values with the same hash share a
+	// bucket, which is harmless: the index only narrows down the candidates,
+	// and Matches decides.
+	seed maphash.Seed
 }
+
+func (ix *index) hash(value string) uint64 { return maphash.String(ix.seed, value) }
 
 // keyNode holds the buckets of one key: the queries filed under "the key has
 // a value" and, by value, those filed under "the key has this value".
 type keyNode struct {
 	key    string
 	any    bucket
-	values map[string]*bucket // nil when empty
+	values map[uint64]*bucket // by index.hash(value); nil when empty
 }
 
-// bucket is the distinct queries filed under one term.
+// bucket is the distinct queries filed under one term. Most buckets hold
+// one query: its entry is then in the bucket itself (entries is inline[:1]),
+// so that a publish reaches it with one cache miss less. The struct is 56
+// bytes, in one 64-byte size class slot.
 type bucket struct {
 	entries []bucketEntry
+	inline  [1]bucketEntry
 	node    *keyNode // nil for the unindexed bucket
-	value   string
-	isAny   bool // node.any rather than node.values[value]
+	hash    uint64   // of the term's value, unless this is node.any
 }
+
+func newBucket(n *keyNode, hash uint64) *bucket {
+	b := &bucket{node: n, hash: hash}
+	b.entries = b.inline[:0:1]
+	return b
+}
+
+// isAny reports whether b is the bucket of an AnyValue term.
+func (b *bucket) isAny() bool { return b.node != nil && b == &b.node.any }
 
 type bucketEntry struct {
 	qe   *queryEntry
@@ -71,7 +94,9 @@ type slot struct {
 }
 
 func newIndex(enabled bool) *index {
-	return &index{enabled: enabled, keys: make(map[string]*keyNode)}
+	ix := &index{enabled: enabled, keys: make(map[string]*keyNode), seed: maphash.MakeSeed()}
+	ix.unindexed.entries = ix.unindexed.inline[:0:1]
+	return ix
 }
 
 // add files qe, the first subscription of a distinct query, under one of
@@ -129,7 +154,7 @@ func (ix *index) lookup(t IndexTerm) *bucket {
 	if t.AnyValue {
 		return &n.any
 	}
-	return n.values[t.Value]
+	return n.values[ix.hash(t.Value)]
 }
 
 // bucketFor returns the bucket of t, creating it (and its key node) if
@@ -138,7 +163,8 @@ func (ix *index) bucketFor(t IndexTerm) *bucket {
 	n := ix.keys[t.Key]
 	if n == nil {
 		n = &keyNode{key: t.Key}
-		n.any = bucket{node: n, isAny: true}
+		n.any.node = n
+		n.any.entries = n.any.inline[:0:1]
 		ix.keys[t.Key] = n
 	}
 	if t.AnyValue {
@@ -147,13 +173,14 @@ func (ix *index) bucketFor(t IndexTerm) *bucket {
 		}
 		return &n.any
 	}
-	b := n.values[t.Value]
+	h := ix.hash(t.Value)
+	b := n.values[h]
 	if b == nil {
 		if n.values == nil {
-			n.values = make(map[string]*bucket)
+			n.values = make(map[uint64]*bucket)
 		}
-		b = &bucket{node: n, value: t.Value}
-		n.values[t.Value] = b
+		b = newBucket(n, h)
+		n.values[h] = b
 		ix.buckets++
 	}
 	return b
@@ -167,6 +194,13 @@ func (ix *index) file(qe *queryEntry, b *bucket) {
 		}
 	}
 	qe.slots = append(qe.slots, slot{b: b, pos: len(b.entries)})
+	if len(b.entries) == 1 && cap(b.entries) == 1 && &b.entries[0] == &b.inline[0] {
+		// Outgrowing the inline entry: move it out, leave no pointer behind.
+		grown := make([]bucketEntry, 1, 4)
+		grown[0] = b.inline[0]
+		b.inline[0] = bucketEntry{}
+		b.entries = grown
+	}
 	b.entries = append(b.entries, bucketEntry{qe: qe, slot: len(qe.slots) - 1})
 }
 
@@ -191,15 +225,15 @@ func (ix *index) remove(qe *queryEntry) {
 // drop deletes the empty bucket b from the maps.
 func (ix *index) drop(b *bucket) {
 	n := b.node
-	if n == nil { // the unindexed bucket stays
-		b.entries = nil
-		return
+	if n == nil || b.isAny() { // the unindexed bucket stays, node.any too
+		b.entries = b.inline[:0:1] // let a grown array go
+		if n == nil {
+			return
+		}
 	}
 	ix.buckets--
-	if b.isAny {
-		b.entries = nil
-	} else {
-		delete(n.values, b.value)
+	if !b.isAny() {
+		delete(n.values, b.hash)
 		if len(n.values) == 0 {
 			n.values = nil
 		}
@@ -234,7 +268,7 @@ func (ix *index) candidates(events map[string][]string, cands []*queryEntry) []*
 				continue
 			}
 			for _, v := range vs {
-				b := n.values[v]
+				b := n.values[ix.hash(v)]
 				if b == nil {
 					continue
 				}

@@ -43,12 +43,13 @@ type loop struct {
 }
 
 // queryEntry is one distinct query and the subscriptions that share it.
+// The fields a publish reads come first, in one cache line.
 type queryEntry struct {
-	q     Query
-	text  string
-	subs  []*subscription
-	slots []slot // where it is filed in the index
 	stamp uint64 // index.stamp of the last publish it was a candidate of
+	q     Query
+	subs  []*subscription
+	text  string
+	slots []slot // where it is filed in the index
 }
 
 type client struct {
@@ -57,13 +58,15 @@ type client struct {
 }
 
 type subscription struct {
-	clientID  string
-	qe        *queryEntry
-	idx       int // position in qe.subs
+	// What a delivery reads first.
 	d         Deliverer
 	blocking  bool
-	h         *Handle
 	cancelled bool
+
+	h        *Handle
+	qe       *queryEntry
+	idx      int // position in qe.subs
+	clientID string
 }
 
 func (l *loop) run() {
