@@ -145,18 +145,7 @@ func (s *Server) NumClientSubscriptions(clientID string) int {
 // and ctx.Err() if ctx ends before the server takes the request (nothing
 // changed then). Before Start it waits for the server to start.
 func (s *Server) Subscribe(ctx context.Context, clientID string, query Query, outCapacity ...int) (*Subscription, error) {
-	capacity := 1
-	switch len(outCapacity) {
-	case 0:
-	case 1:
-		capacity = outCapacity[0]
-		if capacity <= 0 {
-			panic("pubsub: Subscribe: outCapacity must be greater than zero (use SubscribeUnbuffered for an unbuffered subscription)")
-		}
-	default:
-		panic("pubsub: Subscribe: at most one outCapacity may be given")
-	}
-	return s.subscribe(ctx, clientID, query, capacity)
+	return s.subscribe(ctx, clientID, query, bus.OutCapacity("pubsub", outCapacity))
 }
 
 // SubscribeUnbuffered is Subscribe with an unbuffered Out channel: the server

@@ -42,7 +42,8 @@ func TestScenarios(t *testing.T) {
 		}},
 	}
 	for _, c := range configs {
-		t.Run(c.name, func(t *testing.T) { bustest.Run(t, c.mk) })
+		t.Run(c.name+"/index=on", func(t *testing.T) { bustest.Run(t, c.mk) })
+		t.Run(c.name+"/index=off", func(t *testing.T) { bustest.Run(t, c.mk, pubsub.QueryIndex(false)) })
 	}
 }
 

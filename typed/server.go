@@ -94,18 +94,7 @@ func (s *Server[T]) NumClientSubscriptions(clientID string) int {
 // ctx.Err() if ctx ends before the server takes the request (nothing changed
 // then). Before Start it waits for the server to start.
 func (s *Server[T]) Subscribe(ctx context.Context, clientID string, query pubsub.Query, outCapacity ...int) (*Subscription[T], error) {
-	capacity := 1
-	switch len(outCapacity) {
-	case 0:
-	case 1:
-		capacity = outCapacity[0]
-		if capacity <= 0 {
-			panic("typed: Subscribe: outCapacity must be greater than zero (use SubscribeUnbuffered for an unbuffered subscription)")
-		}
-	default:
-		panic("typed: Subscribe: at most one outCapacity may be given")
-	}
-	return s.subscribe(ctx, clientID, query, capacity)
+	return s.subscribe(ctx, clientID, query, bus.OutCapacity("typed", outCapacity))
 }
 
 // SubscribeUnbuffered is Subscribe with an unbuffered Out channel: the server

@@ -3,6 +3,8 @@ package bustest
 import (
 	"errors"
 	"sync/atomic"
+
+	"github.com/querybus/querybus/pubsub"
 )
 
 // Test-only queries, so that the servers' tests do not depend on package
@@ -21,6 +23,12 @@ func (q KeyEquals) Matches(events map[string][]string) (bool, error) {
 }
 
 func (q KeyEquals) String() string { return q.Key + " = '" + q.Value + "'" }
+
+// IndexTerms files the query under its key and value, so that the scenarios exercise the
+// server's query index when it is on (pubsub.IndexedQuery).
+func (q KeyEquals) IndexTerms() [][]pubsub.IndexTerm {
+	return [][]pubsub.IndexTerm{{{Key: q.Key, Value: q.Value}}}
+}
 
 // MatchAll matches every event set, the empty one included.
 type MatchAll struct{}

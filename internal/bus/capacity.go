@@ -1,0 +1,17 @@
+package bus
+
+// OutCapacity returns the Out capacity that Subscribe's variadic outCapacity asks for: 1 if
+// none is given. It panics, naming the calling package pkg, if the capacity is not positive
+// or if more than one is given; unbuffered subscriptions have a method of their own.
+func OutCapacity(pkg string, outCapacity []int) int {
+	switch len(outCapacity) {
+	case 0:
+		return 1
+	case 1:
+		if outCapacity[0] <= 0 {
+			panic(pkg + ": Subscribe: outCapacity must be greater than zero (use SubscribeUnbuffered for an unbuffered subscription)")
+		}
+		return outCapacity[0]
+	}
+	panic(pkg + ": Subscribe: at most one outCapacity may be given")
+}
