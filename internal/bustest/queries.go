@@ -13,6 +13,7 @@ import (
 // KeyEquals matches event sets where Key has Value.
 type KeyEquals struct{ Key, Value string }
 
+// Matches reports whether Key has Value.
 func (q KeyEquals) Matches(events map[string][]string) (bool, error) {
 	for _, v := range events[q.Key] {
 		if v == q.Value {
@@ -22,6 +23,7 @@ func (q KeyEquals) Matches(events map[string][]string) (bool, error) {
 	return false, nil
 }
 
+// String is the query's text.
 func (q KeyEquals) String() string { return q.Key + " = '" + q.Value + "'" }
 
 // IndexTerms files the query under its key and value, so that the scenarios exercise the
@@ -33,8 +35,11 @@ func (q KeyEquals) IndexTerms() [][]pubsub.IndexTerm {
 // MatchAll matches every event set, the empty one included.
 type MatchAll struct{}
 
+// Matches reports true.
 func (MatchAll) Matches(map[string][]string) (bool, error) { return true, nil }
-func (MatchAll) String() string                            { return "<all>" }
+
+// String is "<all>".
+func (MatchAll) String() string { return "<all>" }
 
 // ErrBoom is the error of Failing.Matches.
 var ErrBoom = errors.New("boom")
@@ -42,8 +47,11 @@ var ErrBoom = errors.New("boom")
 // Failing is a query called Text whose Matches always fails with ErrBoom.
 type Failing struct{ Text string }
 
+// Matches fails with ErrBoom.
 func (q Failing) Matches(map[string][]string) (bool, error) { return false, ErrBoom }
-func (q Failing) String() string                            { return q.Text }
+
+// String returns Text.
+func (q Failing) String() string { return q.Text }
 
 // Counting is KeyEquals that counts its evaluations in N.
 type Counting struct {
@@ -51,6 +59,7 @@ type Counting struct {
 	N *atomic.Int64
 }
 
+// Matches counts the evaluation and then is KeyEquals.Matches.
 func (q Counting) Matches(events map[string][]string) (bool, error) {
 	q.N.Add(1)
 	return q.KeyEquals.Matches(events)
