@@ -60,6 +60,9 @@ func (c *compiler) or(or *grammar.Or) (Func, error) {
 }
 
 func (c *compiler) and(and *grammar.And) (Func, error) {
+	if f := stringEquals(and.Factors); f != nil {
+		return f, nil
+	}
 	fs := make([]Func, len(and.Factors))
 	for i, u := range and.Factors {
 		f, err := c.unary(u)
@@ -222,6 +225,78 @@ func stringEqual(tag, want string) Func {
 		}
 		return false
 	}
+}
+
+// tagWant is one `tag = 'want'` condition of a conjunction.
+type tagWant struct{ tag, want string }
+
+// stringEquals returns one closure for a conjunction of two or more
+// `tag = 'string'` conditions (the commonest shape of a subscription, such as
+// `tm.event = 'Tx' AND transfer.recipient = 'addr'`), nil for any other
+// factors. Rather than a closure per condition under a closure for the AND,
+// it is a single closure that holds the (tag, want) pairs by value and whose
+// strings share one allocation, so that evaluating it touches two blocks of
+// memory, not one per condition and string: at a bus with many distinct
+// queries, each of them is a cache miss. The conditions are checked in
+// order, as the AND closure would.
+func stringEquals(factors []*grammar.Unary) Func {
+	if len(factors) < 2 {
+		return nil
+	}
+	size := 0
+	for _, u := range factors {
+		if u.Not != nil || u.Group != nil || u.Cond == nil || u.Cond.Op != grammar.OpEqual ||
+			u.Cond.Operand == nil || u.Cond.Operand.Kind() != grammar.KindString {
+			return nil
+		}
+		size += len(u.Cond.Tag) + len(*u.Cond.Operand.Str)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, u := range factors {
+		b.WriteString(u.Cond.Tag)
+		b.WriteString(string(*u.Cond.Operand.Str))
+	}
+	all := b.String()
+	pairs := make([]tagWant, len(factors))
+	at := 0
+	for i, u := range factors {
+		tag := all[at : at+len(u.Cond.Tag)]
+		at += len(tag)
+		want := all[at : at+len(*u.Cond.Operand.Str)]
+		at += len(want)
+		pairs[i] = tagWant{tag, want}
+	}
+	switch len(pairs) {
+	case 2:
+		p := [2]tagWant(pairs) // captured by value: in the closure's own block
+		return func(ev map[string][]string) bool {
+			return anyEqual(ev[p[0].tag], p[0].want) && anyEqual(ev[p[1].tag], p[1].want)
+		}
+	case 3:
+		p := [3]tagWant(pairs)
+		return func(ev map[string][]string) bool {
+			return anyEqual(ev[p[0].tag], p[0].want) && anyEqual(ev[p[1].tag], p[1].want) &&
+				anyEqual(ev[p[2].tag], p[2].want)
+		}
+	}
+	return func(ev map[string][]string) bool {
+		for _, p := range pairs {
+			if !anyEqual(ev[p.tag], p.want) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func anyEqual(vs []string, want string) bool {
+	for _, v := range vs {
+		if v == want {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(tag, want string) Func {
