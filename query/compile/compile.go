@@ -217,14 +217,7 @@ func exists(tag string) Func {
 }
 
 func stringEqual(tag, want string) Func {
-	return func(ev map[string][]string) bool {
-		for _, v := range ev[tag] {
-			if v == want {
-				return true
-			}
-		}
-		return false
-	}
+	return func(ev map[string][]string) bool { return anyEqual(ev[tag], want) }
 }
 
 // tagWant is one `tag = 'want'` condition of a conjunction.
