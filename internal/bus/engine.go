@@ -166,17 +166,11 @@ func (e *Engine) Publish(ctx context.Context, data any, events map[string][]stri
 	}
 }
 
-// Subscribe registers a subscription of clientID to q that the loop delivers
-// to through d, with blocking sends if blocking is true. It returns the
-// subscription's handle; ErrNilQuery, ErrAlreadySubscribed,
+// subscribe registers a subscription of clientID to q that the loop delivers
+// to through d, with blocking sends if blocking is true, recorded in s. It
+// returns the subscription's handle; ErrNilQuery, ErrAlreadySubscribed,
 // ErrServerStopped or ctx.Err() (nothing changed then) otherwise. Before
 // Start it waits for the loop.
-func (e *Engine) Subscribe(ctx context.Context, clientID string, q Query, d Deliverer, blocking bool) (*Handle, error) {
-	return e.subscribe(ctx, clientID, q, d, blocking, new(subscription))
-}
-
-// subscribe is Subscribe with the subscription's record allocated by the
-// caller.
 func (e *Engine) subscribe(ctx context.Context, clientID string, q Query, d Deliverer, blocking bool, s *subscription) (*Handle, error) {
 	if q == nil {
 		return nil, ErrNilQuery
@@ -197,8 +191,11 @@ func (e *Engine) subscribe(ctx context.Context, clientID string, q Query, d Deli
 	return req.h, nil
 }
 
-// Subscribe registers a subscription delivering into out (unbuffered, with
-// blocking delivery, if cap(out) == 0) through conv. See Engine.Subscribe.
+// Subscribe registers a subscription of clientID to q delivering into out
+// (unbuffered, with blocking delivery, if cap(out) == 0) through conv. It
+// returns the subscription's handle; ErrNilQuery, ErrAlreadySubscribed,
+// ErrServerStopped or ctx.Err() (nothing changed then) otherwise. Before
+// Start it waits for the loop.
 func Subscribe[M any](ctx context.Context, e *Engine, clientID string, q Query, out chan M, conv Conv[M]) (*Handle, error) {
 	b := &sinkSubscription[M]{sink: Sink[M]{out: out, conv: conv}}
 	return e.subscribe(ctx, clientID, q, &b.sink, cap(out) == 0, &b.sub)

@@ -44,11 +44,6 @@ type Sink[M any] struct {
 	conv Conv[M]
 }
 
-// NewSink returns a sink delivering into out, converting with conv.
-func NewSink[M any](out chan M, conv Conv[M]) *Sink[M] {
-	return &Sink[M]{out: out, conv: conv}
-}
-
 // Offer implements Deliverer.
 func (s *Sink[M]) Offer(data any, events map[string][]string) Outcome {
 	m, ok := s.conv(data, events)
