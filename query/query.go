@@ -65,6 +65,19 @@ func (q *Query) Matches(events map[string][]string) (bool, error) {
 	return q.match(events), nil
 }
 
+// MatchFunc returns the compiled matcher of the query: MatchFunc()(events) is the result of
+// Matches(events), which never fails. A server that evaluates many queries keeps it next to
+// its own records, so that a publish calls the matcher directly, one pointer less to follow
+// than through the *Query.
+func (q *Query) MatchFunc() func(events map[string][]string) bool {
+	if q.match == nil {
+		return matchAll
+	}
+	return q.match
+}
+
+func matchAll(map[string][]string) bool { return true }
+
 // String returns the canonical form of the query: `New(q.String())` gives a query with the
 // same String and the same matches. Two queries with the same canonical form are the same
 // subscription.

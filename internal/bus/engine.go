@@ -43,10 +43,12 @@ type run struct {
 	started atomic.Bool
 }
 
-// envelope is one publish on its way to the loop.
+// envelope is one publish on its way to the loop or, with an unbuffered
+// publish queue, a request (req != nil): see loop.run.
 type envelope struct {
 	data   any
 	events map[string][]string
+	req    Request
 }
 
 func newRun(bufCap int) *run {
@@ -120,9 +122,17 @@ func (e *Engine) Stop() {
 	default:
 	}
 	close(r.stop)
-	if r.started.Load() {
-		<-r.done
+	if !r.started.Load() {
+		return
 	}
+	if cap(r.pubs) == 0 {
+		// An idle loop waits on pubs alone: wake it.
+		select {
+		case r.pubs <- envelope{req: wake{}}:
+		case <-r.done:
+		}
+	}
+	<-r.done
 }
 
 // Reset makes a stopped engine startable again, with no subscriptions and an
@@ -156,8 +166,14 @@ func (e *Engine) Publish(ctx context.Context, data any, events map[string][]stri
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	env := envelope{data: data, events: events}
 	select {
-	case r.pubs <- envelope{data: data, events: events}:
+	case r.pubs <- env: // the loop is waiting, or the queue has room
+		return nil
+	default:
+	}
+	select {
+	case r.pubs <- env:
 		return nil
 	case <-r.stop:
 		return ErrServerStopped
@@ -253,8 +269,18 @@ func (e *Engine) do(ctx context.Context, req Request, reply <-chan error, stoppe
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// An idle loop with an unbuffered publish queue waits on pubs alone, a
+	// blocked delivery on reqs. A buffered queue must not carry requests: a
+	// request queued behind publishes would not reach a delivery blocked
+	// before them.
+	var pubs chan envelope
+	if cap(r.pubs) == 0 {
+		pubs = r.pubs
+	}
 	select {
 	case r.reqs <- req:
+		return <-reply
+	case pubs <- envelope{req: req}:
 		return <-reply
 	case <-r.stop:
 		return stoppedErr

@@ -78,6 +78,10 @@ type subscription struct {
 func (l *loop) run() {
 	defer close(l.r.done)
 	defer l.shutdown()
+	if cap(l.r.pubs) == 0 {
+		l.runUnbuffered()
+		return
+	}
 	for {
 		// Stop wins over pending work.
 		select {
@@ -95,6 +99,34 @@ func (l *loop) run() {
 		}
 	}
 }
+
+// runUnbuffered is run for an unbuffered publish queue. The idle loop then
+// waits on pubs alone, which carries publishes, requests and Stop's wake-up:
+// a plain receive hands over in about two thirds of the time of a select on
+// three channels (which a publisher waiting for the loop pays on every
+// publish). A delivery blocked on a subscriber still takes requests from
+// reqs.
+func (l *loop) runUnbuffered() {
+	for {
+		select {
+		case <-l.r.stop:
+			return
+		default:
+		}
+		env := <-l.r.pubs
+		if env.req != nil {
+			env.req.apply(l)
+			continue
+		}
+		l.publish(env)
+	}
+}
+
+// wake is what Stop sends an idle loop with an unbuffered publish queue,
+// which then sees stop closed.
+type wake struct{}
+
+func (wake) apply(*loop) {}
 
 // shutdown cancels every live subscription with ErrServerStopped.
 func (l *loop) shutdown() {
