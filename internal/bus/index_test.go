@@ -65,8 +65,14 @@ func check(t require.TestingT, ix *index, live []*queryEntry) {
 			buckets++
 		}
 		inBuckets += len(n.any.entries)
-		for v, b := range n.values {
+		for v, slot := range n.values {
+			b := slot.b
 			require.Equal(t, v, b.hash)
+			if len(b.entries) == 1 {
+				require.Same(t, b.entries[0].qe, slot.one, "the sole query of %s=%x", k, v)
+			} else {
+				require.Nil(t, slot.one, "%s=%x has %d queries", k, v, len(b.entries))
+			}
 			require.NotEmpty(t, b.entries, "empty bucket %s=%s", k, v)
 			buckets++
 			inBuckets += len(b.entries)
@@ -91,7 +97,7 @@ func TestIndexFilesUnderTheEmptiestSet(t *testing.T) {
 		qes = append(qes, qe)
 	}
 	check(t, ix, qes)
-	assert.Len(t, ix.keys["tm.event"].values[ix.hash("Tx")].entries, 1)
+	assert.Len(t, ix.keys["tm.event"].values[ix.hash("Tx")].b.entries, 1)
 	for _, qe := range qes[1:] {
 		assert.Equal(t, []string{term(ix, "transfer.recipient", "addr"+qe.text)}, filedUnder(qe))
 	}

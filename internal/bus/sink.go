@@ -34,6 +34,9 @@ type Deliverer interface {
 	// request arrives on reqs (Interrupted, with the request) or stop is
 	// closed (Stopping). It returns Skipped or Sent otherwise.
 	Send(data any, events map[string][]string, reqs <-chan Request, stop <-chan struct{}) (Outcome, Request)
+	// release lets go of the subscriber's channel once the subscription is
+	// cancelled. Only this package implements Deliverer.
+	release()
 }
 
 // Sink delivers into a subscriber's channel of messages of type M. A
@@ -73,3 +76,5 @@ func (s *Sink[M]) Send(data any, events map[string][]string, reqs <-chan Request
 		return Stopping, nil
 	}
 }
+
+func (s *Sink[M]) release() { *s = Sink[M]{} }
