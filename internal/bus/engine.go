@@ -106,6 +106,7 @@ func (e *Engine) Start() {
 		clients: make(map[string]*client),
 		index:   newIndex(!e.noIndex),
 	}
+	l.consider = l.considerQuery
 	go l.run()
 }
 

@@ -269,10 +269,13 @@ func (ix *index) drop(b *bucket) {
 	}
 }
 
-// candidates appends to cands every distinct query that could match events,
-// each once: those filed under a term that holds in events, and the
-// unindexed ones. It allocates only when cands must grow.
-func (ix *index) candidates(events map[string][]string, cands []*queryEntry) []*queryEntry {
+// visit calls fn once for every distinct query that could match events:
+// those filed under a term that holds in events, and the unindexed ones.
+// fn must not change the index. A publish evaluates each query as it is
+// visited, in one pass over the buckets rather than one to gather the
+// candidates and one to evaluate them: at many queries the second pass
+// would fetch every entry from memory again.
+func (ix *index) visit(events map[string][]string, fn func(*queryEntry)) {
 	if len(ix.keys) != 0 {
 		ix.stamp++
 		stamp := ix.stamp
@@ -287,7 +290,7 @@ func (ix *index) candidates(events map[string][]string, cands []*queryEntry) []*
 			for _, e := range n.any.entries {
 				if e.qe.stamp != stamp {
 					e.qe.stamp = stamp
-					cands = append(cands, e.qe)
+					fn(e.qe)
 				}
 			}
 			if n.values == nil {
@@ -298,7 +301,7 @@ func (ix *index) candidates(events map[string][]string, cands []*queryEntry) []*
 				if qe := slot.one; qe != nil {
 					if qe.stamp != stamp {
 						qe.stamp = stamp
-						cands = append(cands, qe)
+						fn(qe)
 					}
 					continue
 				}
@@ -308,16 +311,15 @@ func (ix *index) candidates(events map[string][]string, cands []*queryEntry) []*
 				for _, e := range slot.b.entries {
 					if e.qe.stamp != stamp {
 						e.qe.stamp = stamp
-						cands = append(cands, e.qe)
+						fn(e.qe)
 					}
 				}
 			}
 		}
 	}
 	for _, e := range ix.unindexed.entries {
-		cands = append(cands, e.qe)
+		fn(e.qe)
 	}
-	return cands
 }
 
 // IndexStats describes the query index of a running engine.

@@ -40,8 +40,12 @@ type loop struct {
 	index   *index                 // the same, by the terms they could match
 	clients map[string]*client
 
-	cands   []*queryEntry   // reused by every publish
-	matched []*subscription // reused by every publish
+	// What the publish in progress is matching, and the subscriptions of
+	// the queries that matched so far (the array is reused by every
+	// publish). consider is l.consider, made once.
+	events   map[string][]string
+	matched  []*subscription
+	consider func(*queryEntry)
 }
 
 // queryEntry is one distinct query and the subscriptions that share it.
@@ -148,22 +152,18 @@ func (l *loop) shutdown() {
 			l.cancel(s, ErrServerStopped)
 		}
 	}
-	l.cands = nil
 	l.matched = nil
 }
 
-// publish collects the candidate queries, evaluates each once, collects the
-// subscriptions of those that match and delivers to them.
+// publish evaluates each query the index visits (each distinct candidate
+// once), collects the subscriptions of those that match and then delivers
+// to them: deliveries come after every evaluation, because a blocking one
+// handles requests, which change the index.
 func (l *loop) publish(env envelope) {
-	cands := l.index.candidates(env.events, l.cands[:0])
-	matched := l.matched[:0]
-	for _, qe := range cands {
-		if l.matches(qe, env.events) {
-			matched = append(matched, qe.subs...)
-		}
-	}
-	clear(cands)
-	l.cands = cands[:0]
+	l.events = env.events
+	l.index.visit(env.events, l.consider)
+	l.events = nil
+	matched := l.matched
 	for _, s := range matched {
 		// A blocking delivery may have handled requests that cancelled s.
 		if s.cancelled {
@@ -175,6 +175,14 @@ func (l *loop) publish(env envelope) {
 	}
 	clear(matched)
 	l.matched = matched[:0]
+}
+
+// considerQuery evaluates qe on the publish in progress and collects its
+// subscriptions if it matches.
+func (l *loop) considerQuery(qe *queryEntry) {
+	if l.matches(qe, l.events) {
+		l.matched = append(l.matched, qe.subs...)
+	}
 }
 
 func (l *loop) matches(qe *queryEntry, events map[string][]string) bool {
