@@ -126,6 +126,26 @@ func (ix *index) add(qe *queryEntry) {
 	for _, t := range set {
 		ix.file(qe, ix.bucketFor(t))
 	}
+	if kq, ok := qe.q.(keyMatchFuncQuery); ok {
+		key, match := kq.KeyMatchFunc()
+		for _, t := range set {
+			if t.Key != key {
+				match = nil
+			}
+		}
+		qe.keyMatch = match
+	}
+}
+
+// keyMatchFuncQuery is a Query whose result depends on the values of one key
+// alone, and that hands out a matcher of those values, as query.Query does
+// (match is nil for any other query). When every bucket such a query is
+// filed under is one of that key, a publish finds the key's values once and
+// hands them to each such query, which then neither looks the key up in the
+// event set nor goes through the query value: at many range queries on one
+// key (`tx.height > <h>`) most of the cost of a Matches is saved.
+type keyMatchFuncQuery interface {
+	KeyMatchFunc() (key string, match func(values []string) bool)
 }
 
 // choose returns the alternative set whose buckets hold the fewest queries
@@ -246,6 +266,7 @@ func (ix *index) remove(qe *queryEntry) {
 		}
 	}
 	qe.slots = nil
+	qe.keyMatch = nil
 }
 
 // drop deletes the empty bucket b from the maps.
@@ -270,12 +291,13 @@ func (ix *index) drop(b *bucket) {
 }
 
 // visit calls fn once for every distinct query that could match events:
-// those filed under a term that holds in events, and the unindexed ones.
+// those filed under a term that holds in events, with the values of the
+// term's key, and the unindexed ones, with nil.
 // fn must not change the index. A publish evaluates each query as it is
 // visited, in one pass over the buckets rather than one to gather the
 // candidates and one to evaluate them: at many queries the second pass
 // would fetch every entry from memory again.
-func (ix *index) visit(events map[string][]string, fn func(*queryEntry)) {
+func (ix *index) visit(events map[string][]string, fn func(qe *queryEntry, values []string)) {
 	if len(ix.keys) != 0 {
 		ix.stamp++
 		stamp := ix.stamp
@@ -290,7 +312,7 @@ func (ix *index) visit(events map[string][]string, fn func(*queryEntry)) {
 			for _, e := range n.any.entries {
 				if e.qe.stamp != stamp {
 					e.qe.stamp = stamp
-					fn(e.qe)
+					fn(e.qe, vs)
 				}
 			}
 			if n.values == nil {
@@ -301,7 +323,7 @@ func (ix *index) visit(events map[string][]string, fn func(*queryEntry)) {
 				if qe := slot.one; qe != nil {
 					if qe.stamp != stamp {
 						qe.stamp = stamp
-						fn(qe)
+						fn(qe, vs)
 					}
 					continue
 				}
@@ -311,14 +333,14 @@ func (ix *index) visit(events map[string][]string, fn func(*queryEntry)) {
 				for _, e := range slot.b.entries {
 					if e.qe.stamp != stamp {
 						e.qe.stamp = stamp
-						fn(e.qe)
+						fn(e.qe, vs)
 					}
 				}
 			}
 		}
 	}
 	for _, e := range ix.unindexed.entries {
-		fn(e.qe)
+		fn(e.qe, nil)
 	}
 }
 

@@ -178,7 +178,7 @@ func TestIndexProperty(t *testing.T) {
 			case rapid.IntRange(0, 3).Draw(t, "publish") == 0:
 				ev := events.Draw(t, "events")
 				var got []*queryEntry
-				ix.visit(ev, func(qe *queryEntry) { got = append(got, qe) })
+				ix.visit(ev, func(qe *queryEntry, _ []string) { got = append(got, qe) })
 				var want []*queryEntry
 				for _, qe := range live {
 					for _, s := range qe.slots {
@@ -215,4 +215,67 @@ func holds(ix *index, b *bucket, events map[string][]string) bool {
 		return len(vs) > 0
 	}
 	return slices.ContainsFunc(vs, func(v string) bool { return ix.hash(v) == b.hash })
+}
+
+// keyQuery is an IndexedQuery whose result depends on the values of one key
+// (keyMatchFuncQuery): it matches when key has the value want.
+type keyQuery struct {
+	termsQuery
+	key, want string
+}
+
+func (q keyQuery) KeyMatchFunc() (string, func([]string) bool) {
+	return q.key, func(vs []string) bool { return slices.Contains(vs, q.want) }
+}
+
+// A query whose result depends on one key gets its key's values from the
+// index, but only when every bucket it is filed under is of that key.
+func TestIndexKeyMatch(t *testing.T) {
+	ix := newIndex(true)
+	alone := &queryEntry{q: keyQuery{termsQuery{"alone", [][]IndexTerm{{has("h")}}}, "h", "5"}, text: "alone"}
+	ix.add(alone)
+	require.NotNil(t, alone.keyMatch)
+
+	// Filed under another key (its terms and its key disagree): it is
+	// evaluated whole, keyMatch unused.
+	other := &queryEntry{q: keyQuery{termsQuery{"other", [][]IndexTerm{{has("h"), has("g")}}}, "h", "5"}, text: "other"}
+	ix.add(other)
+	assert.Nil(t, other.keyMatch)
+
+	seen := map[string][]string{}
+	ix.visit(map[string][]string{"h": {"4", "5"}, "x": {"1"}}, func(qe *queryEntry, vs []string) {
+		seen[qe.text] = vs
+	})
+	assert.Equal(t, map[string][]string{"alone": {"4", "5"}, "other": {"4", "5"}}, seen)
+	assert.True(t, alone.keyMatch(seen["alone"]))
+	assert.False(t, alone.keyMatch([]string{"4"}))
+
+	ix.remove(alone)
+	assert.Nil(t, alone.keyMatch, "removal lets go of the matcher")
+	ix.remove(other)
+	check(t, ix, nil)
+}
+
+// The loop calls keyMatch with the values of the query's key, and Matches
+// (through MatchFunc or not) for every other query.
+func TestConsiderUsesKeyMatch(t *testing.T) {
+	l := &loop{index: newIndex(true)}
+	l.consider = l.considerQuery
+	qe := &queryEntry{q: keyQuery{termsQuery{"k", [][]IndexTerm{{has("h")}}}, "h", "5"}, text: "k"}
+	s := &subscription{qe: qe}
+	qe.subs = []*subscription{s}
+	l.index.add(qe)
+	for _, tc := range []struct {
+		events map[string][]string
+		want   int
+	}{
+		{map[string][]string{"h": {"5"}}, 1},
+		{map[string][]string{"h": {"6"}}, 0},
+		{map[string][]string{"g": {"5"}}, 0},
+	} {
+		l.events = tc.events
+		l.index.visit(tc.events, l.consider)
+		assert.Len(t, l.matched, tc.want, "%v", tc.events)
+		l.matched = l.matched[:0]
+	}
 }

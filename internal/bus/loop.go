@@ -45,7 +45,7 @@ type loop struct {
 	// publish). consider is l.consider, made once.
 	events   map[string][]string
 	matched  []*subscription
-	consider func(*queryEntry)
+	consider func(qe *queryEntry, values []string)
 }
 
 // queryEntry is one distinct query and the subscriptions that share it.
@@ -56,13 +56,14 @@ type loop struct {
 // publish to a query with one subscriber reads one block of memory, from
 // the entry to the sink.
 type queryEntry struct {
-	stamp  uint64                         // index.stamp of the last publish it was a candidate of
-	match  func(map[string][]string) bool // the query's MatchFunc, if it has one
-	q      Query
-	subs   []*subscription
-	inline [1]*subscription
-	text   string
-	slots  []slot // where it is filed in the index
+	stamp    uint64                         // index.stamp of the last publish it was a candidate of
+	keyMatch func(values []string) bool     // see keyMatchFuncQuery; set by the index
+	match    func(map[string][]string) bool // the query's MatchFunc, if it has one
+	q        Query
+	subs     []*subscription
+	inline   [1]*subscription
+	text     string
+	slots    []slot // where it is filed in the index
 }
 
 // matchFuncQuery is a Query whose Matches never fails and that hands out
@@ -178,9 +179,16 @@ func (l *loop) publish(env envelope) {
 }
 
 // considerQuery evaluates qe on the publish in progress and collects its
-// subscriptions if it matches.
-func (l *loop) considerQuery(qe *queryEntry) {
-	if l.matches(qe, l.events) {
+// subscriptions if it matches. values are those of the key of the bucket qe
+// was found in (see index.visit).
+func (l *loop) considerQuery(qe *queryEntry, values []string) {
+	var ok bool
+	if qe.keyMatch != nil {
+		ok = qe.keyMatch(values)
+	} else {
+		ok = l.matches(qe, l.events)
+	}
+	if ok {
 		l.matched = append(l.matched, qe.subs...)
 	}
 }
