@@ -216,7 +216,13 @@ func exists(tag string) Func {
 	}
 }
 
+// stringEqual returns the closure for a single `tag = 'want'` condition: one that holds the
+// strings in its own block of memory if they fit (see inlineEquals), else one that refers to
+// them.
 func stringEqual(tag, want string) Func {
+	if f := inlineEquals([]tagWant{{tag, want}}); f != nil {
+		return f
+	}
 	return func(ev map[string][]string) bool { return anyEqual(ev[tag], want) }
 }
 
@@ -227,36 +233,51 @@ type tagWant struct{ tag, want string }
 // `tag = 'string'` conditions (the commonest shape of a subscription, such as
 // `tm.event = 'Tx' AND transfer.recipient = 'addr'`), nil for any other
 // factors. Rather than a closure per condition under a closure for the AND,
-// it is a single closure that holds the (tag, want) pairs by value and whose
-// strings share one allocation, so that evaluating it touches two blocks of
-// memory, not one per condition and string: at a bus with many distinct
-// queries, each of them is a cache miss. The conditions are checked in
-// order, as the AND closure would.
+// it is a single closure: at a bus with many distinct queries, every block of
+// memory that evaluating a query touches is a cache miss. If the strings fit,
+// the closure holds their bytes in its own block (see inlineEquals), else it
+// holds the (tag, want) pairs by value and the strings share one allocation
+// (see sharedEquals). The conditions are checked in order, as the AND closure
+// would.
 func stringEquals(factors []*grammar.Unary) Func {
 	if len(factors) < 2 {
 		return nil
 	}
-	size := 0
-	for _, u := range factors {
+	conds := make([]tagWant, len(factors))
+	for i, u := range factors {
 		if u.Not != nil || u.Group != nil || u.Cond == nil || u.Cond.Op != grammar.OpEqual ||
 			u.Cond.Operand == nil || u.Cond.Operand.Kind() != grammar.KindString {
 			return nil
 		}
-		size += len(u.Cond.Tag) + len(*u.Cond.Operand.Str)
+		conds[i] = tagWant{u.Cond.Tag, string(*u.Cond.Operand.Str)}
+	}
+	if f := inlineEquals(conds); f != nil {
+		return f
+	}
+	return sharedEquals(conds)
+}
+
+// sharedEquals returns the closure for a conjunction of `tag = 'want'` conditions that holds
+// the pairs by value and whose strings share one allocation, so that evaluating it touches
+// two blocks of memory, not one per condition and string.
+func sharedEquals(conds []tagWant) Func {
+	size := 0
+	for _, c := range conds {
+		size += len(c.tag) + len(c.want)
 	}
 	var b strings.Builder
 	b.Grow(size)
-	for _, u := range factors {
-		b.WriteString(u.Cond.Tag)
-		b.WriteString(string(*u.Cond.Operand.Str))
+	for _, c := range conds {
+		b.WriteString(c.tag)
+		b.WriteString(c.want)
 	}
 	all := b.String()
-	pairs := make([]tagWant, len(factors))
+	pairs := make([]tagWant, len(conds))
 	at := 0
-	for i, u := range factors {
-		tag := all[at : at+len(u.Cond.Tag)]
+	for i, c := range conds {
+		tag := all[at : at+len(c.tag)]
 		at += len(tag)
-		want := all[at : at+len(*u.Cond.Operand.Str)]
+		want := all[at : at+len(c.want)]
 		at += len(want)
 		pairs[i] = tagWant{tag, want}
 	}
@@ -303,9 +324,22 @@ func contains(tag, want string) Func {
 	}
 }
 
-// number returns the closure for a numeric condition. The operator is turned into a
-// predicate on the comparison here, so none is looked at while matching.
+// number returns the closure for a numeric condition: for an integer operand of at most
+// maxIntDigits digits and a tag that fits, one that holds both in its own block of memory and
+// reads values as integers (see inlineInt), else decimalNumber's.
 func number(tag string, op grammar.Operator, want Decimal) Func {
+	if bound, ok := want.smallInt(); ok {
+		if f := inlineInt(tag, op, bound); f != nil {
+			return f
+		}
+	}
+	return decimalNumber(tag, op, want)
+}
+
+// decimalNumber returns the closure for a numeric condition that compares exact decimals of
+// any size and precision. The operator is turned into a predicate on the comparison here, so
+// none is looked at while matching.
+func decimalNumber(tag string, op grammar.Operator, want Decimal) Func {
 	pred := comparison(op)
 	return func(ev map[string][]string) bool {
 		for _, v := range ev[tag] {

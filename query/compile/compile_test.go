@@ -51,6 +51,12 @@ var matchCases = []matchCase{
 	{`tm.events.type='NewBlock' AND abci.account.name='Igor'`,
 		events{"tm.events.index": {"25"}, "tm.events.type": {"NewBlock"}, "abci.account.name": {"Anya"}}, false},
 	{`a='x'AND b=5`, events{"a": {"x"}, "b": {"5"}}, true},
+	{`tm.event = 'Tx' AND transfer.recipient = 'cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5z5tpwxqergd3c8g7'`,
+		events{"tm.event": {"Tx"}, "transfer.recipient": {"cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5z5tpwxqergd3c8g7"}}, true},
+	{`tm.event = 'Tx' AND transfer.recipient = 'cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5z5tpwxqergd3c8g7'`,
+		events{"tm.event": {"Tx"}, "transfer.recipient": {"cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5z5tpwxqergd3c8g8"}}, false},
+	{`a = 'x' AND b = 'y' AND c = 'z' AND d = ''`, events{"a": {"x"}, "b": {"y"}, "c": {"z"}, "d": {""}}, true},
+	{`a = 'x' AND b = 'y' AND c = 'z' AND d = ''`, events{"a": {"x"}, "b": {"y"}, "c": {"z"}, "d": {}}, false},
 
 	// CONTAINS: substring of some value; '' is a substring of every value.
 	{`a CONTAINS 'ell'`, events{"a": {"hello"}}, true},
@@ -121,6 +127,22 @@ var matchCases = []matchCase{
 	{`a <= 5`, events{"a": {"5.01"}}, false},
 	{`a > 5 AND a < 3`, events{"a": {"6", "2"}}, true}, // each condition on its own value
 	{`a > 5 AND a < 3`, events{"a": {"4"}}, false},
+	// An integer operand of at most 18 digits is compared as an int64, to the same answers.
+	{`a = 007`, events{"a": {"7"}}, true},
+	{`a = 7`, events{"a": {"0000000000000000000000007"}}, true},
+	{`a = -0`, events{"a": {"-0.0"}}, true},
+	{`a < 0`, events{"a": {"-0.5"}}, true},
+	{`a > -1`, events{"a": {"-0.5"}}, true},
+	{`a < 5`, events{"a": {"5.x"}}, false},
+	{`a >= 5`, events{"a": {"-", "", "5.x"}}, true},
+	{`a = 160`, events{"a": {"160.000stake"}}, true},
+	{`a = 999999999999999999`, events{"a": {"999999999999999999"}}, true}, // 18 digits
+	{`a < 999999999999999999`, events{"a": {"999999999999999999.5"}}, false},
+	{`a > 999999999999999999`, events{"a": {"999999999999999999.5"}}, true},
+	{`a > 999999999999999999`, events{"a": {"1000000000000000000"}}, true}, // 19 digits
+	{`a < -999999999999999999`, events{"a": {"-1000000000000000000"}}, true},
+	{`a > 0`, events{"a": {"-99999999999999999999"}}, false}, // 20 digits
+	{`a = 1000000000000000000`, events{"a": {"1000000000000000000.0"}}, true},
 
 	// DATE and TIME: instants, whatever the zone; a DATE is midnight UTC.
 	{`t = TIME 2021-11-23T23:04:19+01:00`, events{"t": {"2021-11-23T22:04:19Z"}}, true},

@@ -38,6 +38,84 @@ func LeadingDecimal(s string) (Decimal, bool) {
 	return d, n > 0
 }
 
+// maxIntDigits is the most digits an integer may have to be held in an int64 whatever they
+// are: 10^18 - 1 < 2^63 - 1.
+const maxIntDigits = 18
+
+// smallInt returns d as an int64 if d is an integer of at most maxIntDigits digits.
+func (d Decimal) smallInt() (int64, bool) {
+	if d.frac != "" || len(d.int) > maxIntDigits {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(d.int); i++ {
+		n = n*10 + int64(d.int[i]-'0')
+	}
+	if d.neg {
+		n = -n
+	}
+	return n, true
+}
+
+// cmpLeadingInt compares the leading number of the event value s, as LeadingDecimal reads
+// it, with bound, an integer of at most maxIntDigits digits, and returns -1, 0 or +1 as Cmp
+// would; it reports false if s does not begin with a number. It reads no more than
+// maxIntDigits significant digits of s, into an int64, and is exact all the same: a number
+// with more digits is further from 0 than bound, and a fraction that is not zero puts the
+// number strictly between its integer part and the next integer away from 0.
+func cmpLeadingInt(s string, bound int64) (int, bool) {
+	i := 0
+	neg := i < len(s) && s[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] == '0' { // "007" is 7
+		i++
+	}
+	var n int64
+	digits := 0 // significant ones
+	for ; i < len(s) && decDigit(s[i]); i++ {
+		if digits < maxIntDigits {
+			n = n*10 + int64(s[i]-'0')
+		}
+		digits++
+	}
+	switch {
+	case i == start: // "", "-", "abc", ".5"
+		return 0, false
+	case digits > maxIntDigits: // |s| >= 10^18 > |bound|
+		return awayFromZero(neg), true
+	}
+	if neg {
+		n = -n // -0 is 0
+	}
+	switch {
+	case n < bound:
+		return -1, true
+	case n > bound:
+		return +1, true
+	}
+	// The integer part is bound: a fraction that is not zero moves the number away from
+	// 0, and past bound. A dot with no digit after it ends the number ("5.x" is 5).
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && decDigit(s[i]); i++ {
+			if s[i] != '0' {
+				return awayFromZero(neg), true
+			}
+		}
+	}
+	return 0, true
+}
+
+// awayFromZero is how a number of the sign neg compares with one nearer to 0.
+func awayFromZero(neg bool) int {
+	if neg {
+		return -1
+	}
+	return +1
+}
+
 // scanDecimal reads a number -?[0-9]+(\.[0-9]*)? at the start of s and
 // returns it with the number of bytes it spans, 0 if s does not begin with
 // a number.

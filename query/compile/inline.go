@@ -1,0 +1,155 @@
+package compile
+
+import "github.com/querybus/querybus/query/grammar"
+
+// The closures here hold the bytes of their tags and operands in their own block of memory,
+// so that evaluating one touches that block alone: a bus evaluates thousands of distinct
+// queries whose memory is out of the cache, and every further block, such as the bytes of a
+// string the closure refers to, is one more cache miss.
+//
+// The compiler puts a captured variable in the closure's block, next to its code pointer,
+// only if the variable is at most 128 bytes, is never assigned after it is captured and never
+// has its address taken; else it moves the variable to a block of its own and captures a
+// pointer. So each closure captures a fixed-size array, or a struct that holds one, which
+// another function filled, and never slices it: slicing takes the address. It slices a copy
+// on its stack instead, a few moves that touch no memory but the closure's block. A string
+// conversion of a slice that is used directly as a map index or in a comparison does not
+// allocate. Each array comes in two sizes, for a closure of 64 bytes and one of 128, one and
+// two cache lines; operands that do not fit in the larger take the closures that refer to
+// their strings.
+
+// An equals array holds one or more `tag = 'want'` conditions: b[0] is their number n,
+// b[1:1+2n] the offsets in b at which each tag and then each want ends, and the bytes of the
+// tags and wants follow from b[1+2n], in the order of the conditions.
+type (
+	equals64  [64 - 8]byte
+	equals128 [128 - 8]byte
+)
+
+// inlineEquals returns the closure for the conjunction of the conditions, one or more, that
+// holds their strings in its own block, or nil if they do not fit in an equals128.
+func inlineEquals(conds []tagWant) Func {
+	size := 1 + 2*len(conds)
+	for _, c := range conds {
+		size += len(c.tag) + len(c.want)
+	}
+	if size > len(equals128{}) {
+		return nil
+	}
+	b := make([]byte, len(equals128{}))
+	b[0] = byte(len(conds))
+	at := 1 + 2*len(conds)
+	for i, c := range conds {
+		at += copy(b[at:], c.tag)
+		b[1+2*i] = byte(at)
+		at += copy(b[at:], c.want)
+		b[2+2*i] = byte(at)
+	}
+	if size <= len(equals64{}) {
+		return equalsIn64(equals64(b[:len(equals64{})]))
+	}
+	return equalsIn128(equals128(b))
+}
+
+func equalsIn64(p equals64) Func {
+	return func(ev map[string][]string) bool {
+		b := p // captured by value, as long as it is not sliced
+		return allEqual(ev, b[:])
+	}
+}
+
+func equalsIn128(p equals128) Func {
+	return func(ev map[string][]string) bool {
+		b := p
+		return allEqual(ev, b[:])
+	}
+}
+
+// allEqual reports whether each condition of the equals array b holds: the key of its tag has
+// a value equal to its want. It checks them in order, and stops at the first that fails.
+func allEqual(ev map[string][]string, b []byte) bool {
+	n := 1 + 2*int(b[0])
+	at := n
+	for i := 1; i < n; i += 2 {
+		tagEnd, wantEnd := int(b[i]), int(b[i+1])
+		want := b[tagEnd:wantEnd]
+		found := false
+		for _, v := range ev[string(b[at:tagEnd])] {
+			if v == string(want) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+		at = wantEnd
+	}
+	return true
+}
+
+// intTag64 and intTag128 hold a condition `tag op bound` with an integer bound of at most
+// maxIntDigits digits.
+type (
+	intTag64 struct {
+		bound  int64
+		accept uint8 // bit c+1 is set if the comparison c of a value with bound satisfies op
+		n      uint8 // the length of the tag
+		tag    [64 - 8 - 8 - 2]byte
+	}
+	intTag128 struct {
+		bound  int64
+		accept uint8
+		n      uint8
+		tag    [128 - 8 - 8 - 2]byte
+	}
+)
+
+// inlineInt returns the closure for `tag op bound`, with bound an integer of at most
+// maxIntDigits digits, that holds the tag and bound in its own block, or nil if the tag does
+// not fit in an intTag128. It reads each value with cmpLeadingInt, exactly as
+// decimalNumber's closure does with LeadingDecimal and Cmp.
+func inlineInt(tag string, op grammar.Operator, bound int64) Func {
+	var accept uint8
+	pred := comparison(op)
+	for c := -1; c <= +1; c++ {
+		if pred(c) {
+			accept |= 1 << (c + 1)
+		}
+	}
+	switch {
+	case len(tag) <= len(intTag64{}.tag):
+		p := intTag64{bound: bound, accept: accept, n: uint8(len(tag))}
+		copy(p.tag[:], tag)
+		return intIn64(p)
+	case len(tag) <= len(intTag128{}.tag):
+		p := intTag128{bound: bound, accept: accept, n: uint8(len(tag))}
+		copy(p.tag[:], tag)
+		return intIn128(p)
+	}
+	return nil
+}
+
+func intIn64(p intTag64) Func {
+	return func(ev map[string][]string) bool {
+		tag := p.tag // captured by value, as long as it is not sliced
+		for _, v := range ev[string(tag[:p.n])] {
+			if c, ok := cmpLeadingInt(v, p.bound); ok && p.accept>>uint(c+1)&1 != 0 {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func intIn128(p intTag128) Func {
+	return func(ev map[string][]string) bool {
+		tag := p.tag
+		for _, v := range ev[string(tag[:p.n])] {
+			if c, ok := cmpLeadingInt(v, p.bound); ok && p.accept>>uint(c+1)&1 != 0 {
+				return true
+			}
+		}
+		return false
+	}
+}
