@@ -16,7 +16,14 @@ import (
 	"github.com/querybus/querybus/query"
 )
 
-var _ pubsub.IndexedQuery = (*query.Query)(nil)
+// A *query.Query is indexed, and takes the engine's fast paths: its matcher
+// kept in the engine's records, and the values of its key for a single
+// condition.
+var (
+	_ pubsub.IndexedQuery   = (*query.Query)(nil)
+	_ bus.MatchFuncQuery    = (*query.Query)(nil)
+	_ bus.KeyMatchFuncQuery = (*query.Query)(nil)
+)
 
 // idxOpaque hides a query's IndexTerms: the server evaluates it on every
 // publish.
@@ -147,7 +154,7 @@ func TestQueryIndexProperty(t *testing.T) {
 		defer func() { _ = off.Stop() }()
 
 		var pool []pubsub.Query
-		for _, text := range rapid.SliceOfN(oracle.Query(), 1, 8).Draw(t, "queries") {
+		for _, text := range rapid.SliceOfN(rapid.OneOf(oracle.Query(), oracle.Condition()), 1, 8).Draw(t, "queries") {
 			q, err := query.New(text)
 			if err != nil {
 				t.Fatalf("generated query %q rejected: %v", text, err)

@@ -13,6 +13,8 @@ type Query struct {
 	text    string       // canonical form
 	match   compile.Func // nil for All
 	anchors [][]compile.Term
+	key     string             // see KeyMatchFunc
+	values  compile.ValuesFunc // nil unless the query is one condition on key
 }
 
 // All is the query that matches every event set, the empty one included. Its String is
@@ -29,7 +31,11 @@ func New(s string) (*Query, error) {
 	if err != nil {
 		return nil, convert(s, err)
 	}
-	return &Query{text: ast.String(), match: match, anchors: compile.Anchors(ast)}, nil
+	q := &Query{text: ast.String(), match: match, anchors: compile.Anchors(ast)}
+	if key, values, ok := compile.KeyFunc(ast); ok {
+		q.key, q.values = key, values
+	}
+	return q, nil
 }
 
 // MustCompile is New for queries known to be valid: it panics with the *Error of a rejected
@@ -77,6 +83,19 @@ func (q *Query) MatchFunc() func(events map[string][]string) bool {
 }
 
 func matchAll(map[string][]string) bool { return true }
+
+// KeyMatchFunc returns, for a query that is a single condition on one key other than EXISTS
+// (`tx.height > 100`, `(transfer.amount >= 5)`), the key and a matcher of its values:
+// match(events[key]) is the result of Matches(events), for every event set. For any other
+// query match is nil. A server that looks the key up once per publish hands its values to
+// every such query, so that each costs a comparison per value and no lookup; pubsub does so
+// for range queries.
+func (q *Query) KeyMatchFunc() (key string, match func(values []string) bool) {
+	if q.values == nil {
+		return "", nil
+	}
+	return q.key, q.values
+}
 
 // String returns the canonical form of the query: `New(q.String())` gives a query with the
 // same String and the same matches. Two queries with the same canonical form are the same

@@ -315,3 +315,70 @@ func TestValidateAgreesWithNew(t *testing.T) {
 		require.NotEmpty(t, qerr.Msg)
 	})
 }
+
+// KeyMatchFunc's matcher, given the values of its key, agrees with Matches on every event set;
+// only single conditions other than EXISTS have one.
+func TestKeyMatchFuncAgreesWithMatches(t *testing.T) {
+	single := rapid.Custom(func(t *rapid.T) string { return "(" + oracle.Condition().Draw(t, "cond") + ")" })
+	rapid.Check(t, func(t *rapid.T) {
+		text := rapid.OneOf(oracle.Query(), oracle.Condition(), single).Draw(t, "query")
+		q, err := query.New(text)
+		require.NoError(t, err)
+		ast, err := grammar.Parse(text)
+		require.NoError(t, err)
+		key, match := q.KeyMatchFunc()
+		cond := soleCondition(ast)
+		if cond == nil || cond.Op == grammar.OpExists {
+			require.Nil(t, match, "%q is not one condition on a key's values", text)
+			return
+		}
+		require.NotNil(t, match, "%q", text)
+		require.Equal(t, cond.Tag, key)
+		for range 4 {
+			e := oracle.Events().Draw(t, "events")
+			want, err := q.Matches(e)
+			require.NoError(t, err)
+			require.Equal(t, want, match(e[key]), "%q on %v", text, e)
+		}
+	})
+}
+
+// soleCondition returns the one condition q consists of, parentheses aside, or nil.
+func soleCondition(q *grammar.Query) *grammar.Condition {
+	or := q.Expr
+	for len(or.Terms) == 1 && len(or.Terms[0].Factors) == 1 {
+		u := or.Terms[0].Factors[0]
+		switch {
+		case u.Not != nil:
+			return nil
+		case u.Group != nil:
+			or = u.Group
+		default:
+			return u.Cond
+		}
+	}
+	return nil
+}
+
+func TestKeyMatchFunc(t *testing.T) {
+	for text, want := range map[string]string{
+		"tx.height > 5":                 "tx.height",
+		"((a.b CONTAINS 'x'))":          "a.b",
+		"t = TIME 2021-11-23T22:04:19Z": "t",
+		"a = 'x' AND b = 'y'":           "",
+		"a = 'x' OR a = 'y'":            "",
+		"NOT a > 1":                     "",
+		"a EXISTS":                      "",
+	} {
+		key, match := query.MustCompile(text).KeyMatchFunc()
+		assert.Equal(t, want, key, text)
+		assert.Equal(t, want != "", match != nil, text)
+	}
+	key, match := query.All.KeyMatchFunc()
+	assert.Empty(t, key)
+	assert.Nil(t, match)
+	_, match = query.MustCompile("tx.height > 99").KeyMatchFunc()
+	assert.True(t, match([]string{"7", "100stake"}))
+	assert.False(t, match([]string{"99", "abc"}))
+	assert.False(t, match(nil))
+}

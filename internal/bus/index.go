@@ -126,7 +126,7 @@ func (ix *index) add(qe *queryEntry) {
 	for _, t := range set {
 		ix.file(qe, ix.bucketFor(t))
 	}
-	if kq, ok := qe.q.(keyMatchFuncQuery); ok {
+	if kq, ok := qe.q.(KeyMatchFuncQuery); ok {
 		key, match := kq.KeyMatchFunc()
 		for _, t := range set {
 			if t.Key != key {
@@ -137,14 +137,14 @@ func (ix *index) add(qe *queryEntry) {
 	}
 }
 
-// keyMatchFuncQuery is a Query whose result depends on the values of one key
+// KeyMatchFuncQuery is a Query whose result depends on the values of one key
 // alone, and that hands out a matcher of those values, as query.Query does
 // (match is nil for any other query). When every bucket such a query is
 // filed under is one of that key, a publish finds the key's values once and
 // hands them to each such query, which then neither looks the key up in the
 // event set nor goes through the query value: at many range queries on one
 // key (`tx.height > <h>`) most of the cost of a Matches is saved.
-type keyMatchFuncQuery interface {
+type KeyMatchFuncQuery interface {
 	KeyMatchFunc() (key string, match func(values []string) bool)
 }
 

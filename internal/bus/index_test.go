@@ -218,7 +218,7 @@ func holds(ix *index, b *bucket, events map[string][]string) bool {
 }
 
 // keyQuery is an IndexedQuery whose result depends on the values of one key
-// (keyMatchFuncQuery): it matches when key has the value want.
+// (KeyMatchFuncQuery): it matches when key has the value want.
 type keyQuery struct {
 	termsQuery
 	key, want string

@@ -57,7 +57,7 @@ type loop struct {
 // the entry to the sink.
 type queryEntry struct {
 	stamp    uint64                         // index.stamp of the last publish it was a candidate of
-	keyMatch func(values []string) bool     // see keyMatchFuncQuery; set by the index
+	keyMatch func(values []string) bool     // see KeyMatchFuncQuery; set by the index
 	match    func(map[string][]string) bool // the query's MatchFunc, if it has one
 	q        Query
 	subs     []*subscription
@@ -66,11 +66,11 @@ type queryEntry struct {
 	slots    []slot // where it is filed in the index
 }
 
-// matchFuncQuery is a Query whose Matches never fails and that hands out
+// MatchFuncQuery is a Query whose Matches never fails and that hands out
 // its matcher, as query.Query does: the loop keeps the function in the
 // queryEntry and calls it directly, without reading the query value (one
 // cache miss less per candidate at a bus with many distinct queries).
-type matchFuncQuery interface {
+type MatchFuncQuery interface {
 	MatchFunc() func(events map[string][]string) bool
 }
 
@@ -281,7 +281,7 @@ func (r *subscribeReq) apply(l *loop) {
 	if qe == nil {
 		qe = r.qe
 		*qe = queryEntry{q: r.q, text: r.text}
-		if mf, ok := r.q.(matchFuncQuery); ok {
+		if mf, ok := r.q.(MatchFuncQuery); ok {
 			qe.match = mf.MatchFunc()
 		}
 		qe.subs = qe.inline[:0:1]

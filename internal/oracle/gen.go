@@ -78,6 +78,16 @@ func Query() *rapid.Generator[string] {
 	})
 }
 
+// Condition generates one valid condition (`tag OP operand`, `tag CONTAINS 'x'` or
+// `tag EXISTS`), a whole query by itself, as Query generates them within queries.
+func Condition() *rapid.Generator[string] {
+	return rapid.Custom(func(t *rapid.T) string {
+		var b strings.Builder
+		genCondition(t, &b)
+		return b.String()
+	})
+}
+
 // space draws white space; optional allows none.
 func space(t *rapid.T, optional bool) string {
 	if optional && rapid.IntRange(0, 3).Draw(t, "nospace") == 0 {
