@@ -79,6 +79,14 @@
 // index off: every distinct query is then evaluated on every publish, with
 // the same deliveries.
 //
+// Two more methods of *query.Query make evaluation cheaper, and other
+// queries need not have them: MatchFunc, whose function the server keeps
+// and calls without going through the query value, and KeyMatchFunc, which
+// lets a single condition on one key (`tx.height > 100`) be evaluated on
+// the values the index has already looked up for that key, so that
+// thousands of range queries on one key cost less each than a Matches
+// call.
+//
 // # Delivery and slow subscribers
 //
 // A buffered subscription (Subscribe, capacity ≥ 1) never blocks the server:

@@ -8,7 +8,13 @@
 // (keyed by their String), each query's subscriptions, and each client's
 // subscriptions. API calls reach the loop as requests, one Go type per
 // operation, answered on a per-request channel; publishes travel on a
-// separate channel whose capacity is the server's buffer capacity. The only
+// separate channel whose capacity is the server's buffer capacity. With an
+// unbuffered publish channel (the default) the idle loop waits on that
+// channel alone, and requests and Stop's wake-up come through it too: a
+// plain receive hands a publish over faster than a select on three
+// channels. A delivery blocked on a subscriber takes requests from the
+// request channel; a buffered publish channel never carries requests, which
+// could otherwise queue behind publishes out of that delivery's reach. The only
 // state readable outside the loop are the counts behind NumClients and
 // NumClientSubscriptions, which the loop alone writes, always before it
 // replies to a request and before it closes a cancelled subscription's
@@ -16,9 +22,16 @@
 //
 // # Delivery
 //
-// For each publish the loop collects the candidate queries from its index
-// (index.go), evaluates each distinct query once, collects the subscriptions
-// of the matching queries into a reused slice, and then delivers.
+// For each publish the loop visits the candidate queries in its index
+// (index.go), evaluates each distinct query once as it is visited, collects
+// the subscriptions of the matching queries into a reused slice, and then
+// delivers. What a publish reads per candidate is kept small, because at
+// many distinct queries each block of memory is a cache miss: a query's
+// record (queryEntry) sits in one block with its first subscription and
+// that subscription's sink, and holds the query's matcher itself
+// (MatchFuncQuery) rather than only the query value. A query that depends
+// on the values of one key (KeyMatchFuncQuery), filed under that key, is
+// handed the values the index has already looked up.
 //
 // # The query index
 //
@@ -30,10 +43,11 @@
 // goes, it is taken out of exactly those buckets, and empty buckets are
 // deleted. Other queries (and every query, with QueryIndex(false)) sit in an
 // unindexed list. A publish bumps a stamp, looks up each key of the event
-// set that has values, and for each of its values the (key, value) bucket,
-// collecting each distinct query at most once (a query whose stamp is the
-// current one is already collected), then adds the unindexed queries. It
-// allocates nothing once the reused slices have grown. Data is
+// set that has values, and for each of its values the (key, value) bucket
+// (a bucket with one query is held in its map slot as that query), visiting
+// each distinct query at most once (a query whose stamp is the current one
+// is already visited), then the unindexed queries. It allocates nothing
+// once the reused slice has grown. Data is
 // type-erased (any); each subscription has a Sink[M] that converts the data
 // and events into the subscriber's message type M and sends it on the
 // subscriber's own channel, so that a typed subscription's Out is the very
