@@ -123,7 +123,12 @@ func run() error {
 			reports[i] = report{name, lines, err}
 		}()
 	}
-	showBlock := func(b NewBlock) string { return fmt.Sprintf("block %d with %d txs", b.Height, b.NumTxs) }
+	showBlock := func(b NewBlock) string {
+		if b.NumTxs == 1 {
+			return fmt.Sprintf("block %d with 1 tx", b.Height)
+		}
+		return fmt.Sprintf("block %d with %d txs", b.Height, b.NumTxs)
+	}
 	showTx := func(t Tx) string { return fmt.Sprintf("tx@%d %s→%s %d", t.Height, t.From, t.To, t.Amount) }
 	gather(0, "explorer (NewBlock)", func() ([]string, error) { return collect(blockSub, showBlock) })
 	gather(1, "risk (Tx, amount > 1000)", func() ([]string, error) { return collect(bigTxs, showTx) })
