@@ -110,13 +110,7 @@ type (
 // not fit in an intTag128. It reads each value with cmpLeadingInt, exactly as
 // decimalNumber's closure does with LeadingDecimal and Cmp.
 func inlineInt(tag string, op grammar.Operator, bound int64) Func {
-	var accept uint8
-	pred := comparison(op)
-	for c := -1; c <= +1; c++ {
-		if pred(c) {
-			accept |= 1 << (c + 1)
-		}
-	}
+	accept := acceptMask(op)
 	switch {
 	case len(tag) <= len(intTag64{}.tag):
 		p := intTag64{bound: bound, accept: accept, n: uint8(len(tag))}
