@@ -26,7 +26,7 @@ func FuzzMatch(f *testing.F) {
 		{4, 9, 5, 10, 6, 11, 7, 12, 8, 13, 9, 14, 10, 15},
 	}
 	for i, c := range queryCases {
-		if !c.valid || len(c.q) > maxSeedLen {
+		if !c.valid || len(c.q) > maxFuzzQueryLen {
 			continue
 		}
 		for j, ev := range events {
@@ -36,6 +36,9 @@ func FuzzMatch(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, s string, data []byte) {
+		if len(s) > maxFuzzQueryLen || len(data) > maxFuzzEventBytes {
+			return
+		}
 		q, err := query.New(s)
 		if err != nil {
 			return
@@ -166,6 +169,10 @@ func dedup(ss []string) []string {
 	}
 	return out
 }
+
+// maxFuzzEventBytes bounds the encoded event set of FuzzMatch: 64 entries or more, far more
+// keys and values than a query of maxFuzzQueryLen bytes can tell apart.
+const maxFuzzEventBytes = 128
 
 // decodeEvents builds an event set from data, a sequence of entries:
 //

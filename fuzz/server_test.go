@@ -43,8 +43,8 @@ func FuzzServer(f *testing.F) {
 	f.Add([]byte{0, 1, 1, 2, 0, 1, 1, 2, 1, 1, 1, 2, 4, 0, 5}) // duplicate, unsubscribe, restart
 	f.Add([]byte{0, 2, 2, 1, 0, 2, 3, 1, 2, 2, 3, 7, 4, 1})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		if len(ops) > 256 {
-			ops = ops[:256]
+		if len(ops) > 64 {
+			ops = ops[:64]
 		}
 		runServerModel(t, ops)
 	})
