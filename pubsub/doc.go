@@ -52,6 +52,26 @@
 // index"); a query whose Matches returns an error is logged (with the
 // server's logger, see SetLogger) and counts as no match.
 //
+// # Queries of your own
+//
+// Any type with Matches and String is a Query. Its Matches (and IndexTerms)
+// runs on the server's goroutine, the one that delivers every message, so it
+// must be fast and must never block: while it waits, nobody receives
+// anything and publishers wait too. If it panics, the server recovers, logs
+// the panic with its stack, and cancels every subscription of that query
+// with an error that wraps ErrQueryFailed and includes the panic value;
+// other subscriptions, publishers and the server go on. A Subscribe whose
+// query's IndexTerms panics returns such an error and subscribes nothing.
+// *query.Query never panics (its fuzz targets check it) and pays nothing for
+// this. A nil *query.Query is the same query as query.All.
+//
+// # Logging
+//
+// The server reports what its operator should know: a query that failed or
+// panicked (levels Warn and Error) and a subscription cancelled for capacity
+// (Warn). By default these go to slog.Default() and nothing below Warn is
+// logged; SetLogger chooses another logger.
+//
 // # The query index
 //
 // So that a publish costs what its matching subscriptions cost, not what all

@@ -21,7 +21,6 @@ import (
 // condition.
 var (
 	_ pubsub.IndexedQuery   = (*query.Query)(nil)
-	_ bus.MatchFuncQuery    = (*query.Query)(nil)
 	_ bus.KeyMatchFuncQuery = (*query.Query)(nil)
 )
 

@@ -27,14 +27,28 @@ var (
 	// ErrNilQuery is returned by Subscribe, SubscribeUnbuffered and
 	// Unsubscribe given a nil query.
 	ErrNilQuery = bus.ErrNilQuery
+	// ErrQueryFailed is wrapped by Subscription.Err when the subscription's
+	// query panicked on the server's goroutine (its Matches, or its
+	// IndexTerms), and by the error of a Subscribe whose query's IndexTerms
+	// panicked (nothing is subscribed then). The wrapping error names the
+	// query and the method and includes the panic value; the panic and its
+	// stack are logged. Every subscription of that query is cancelled;
+	// nothing else is affected. Test it with errors.Is.
+	ErrQueryFailed = bus.ErrQueryFailed
 )
 
 // Query selects the messages a subscription receives by their events.
 // *query.Query (package github.com/querybus/querybus/query) implements it.
 // Two queries with the same String() are the same query for the server.
+//
+// Matches (and IndexTerms, see IndexedQuery) of any other implementation
+// run on the server's goroutine, which delivers every message: they must be
+// fast and must never block, because while one of them waits, no message is
+// delivered to anyone and every publisher waits too. A panic in them is
+// recovered: the query's subscriptions are cancelled (see ErrQueryFailed).
 type Query interface {
 	// Matches reports whether events satisfy the query. An error counts as
-	// no match (and is logged).
+	// no match (and is logged at level Warn).
 	Matches(events map[string][]string) (bool, error)
 	// String returns the query's text.
 	String() string

@@ -43,10 +43,12 @@ func NewSubscription(outCapacity int) *Subscription {
 func (s *Subscription) Out() <-chan Message { return s.out }
 
 // Cancelled returns a channel closed when the subscription is cancelled
-// (unsubscribed, out of capacity, or server stopped). By then the
+// (unsubscribed, out of capacity, server stopped, or its query panicked). By then the
 // subscription no longer counts in NumClients / NumClientSubscriptions.
 func (s *Subscription) Cancelled() <-chan struct{} { return s.h.Cancelled() }
 
 // Err returns nil while the subscription is live, then why it was
-// cancelled: ErrUnsubscribed, ErrOutOfCapacity or ErrServerStopped.
+// cancelled: ErrUnsubscribed, ErrOutOfCapacity, ErrServerStopped, or an
+// error for which errors.Is(err, ErrQueryFailed) holds, naming the query's
+// method that panicked and the panic value.
 func (s *Subscription) Err() error { return s.h.Err() }

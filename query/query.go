@@ -8,7 +8,8 @@ import (
 	"github.com/querybus/querybus/query/grammar"
 )
 
-// Query is a compiled query. It is immutable and safe for concurrent use.
+// Query is a compiled query. It is immutable and safe for concurrent use. A nil *Query is
+// the same query as All (CometBFT's query.All is a nil *Query): every method treats it so.
 type Query struct {
 	text    string       // canonical form
 	match   compile.Func // nil for All
@@ -65,7 +66,7 @@ func Validate(s string) error {
 // value that cannot be read as the operand's type satisfies no condition on it. The
 // signature is the one package pubsub asks of a query.
 func (q *Query) Matches(events map[string][]string) (bool, error) {
-	if q.match == nil {
+	if q == nil || q.match == nil {
 		return true, nil
 	}
 	return q.match(events), nil
@@ -76,7 +77,7 @@ func (q *Query) Matches(events map[string][]string) (bool, error) {
 // its own records, so that a publish calls the matcher directly, one pointer less to follow
 // than through the *Query.
 func (q *Query) MatchFunc() func(events map[string][]string) bool {
-	if q.match == nil {
+	if q == nil || q.match == nil {
 		return matchAll
 	}
 	return q.match
@@ -91,7 +92,7 @@ func matchAll(map[string][]string) bool { return true }
 // every such query, so that each costs a comparison per value and no lookup; pubsub does so
 // for range queries.
 func (q *Query) KeyMatchFunc() (key string, match func(values []string) bool) {
-	if q.values == nil {
+	if q == nil || q.values == nil {
 		return "", nil
 	}
 	return q.key, q.values
@@ -100,7 +101,12 @@ func (q *Query) KeyMatchFunc() (key string, match func(values []string) bool) {
 // String returns the canonical form of the query: `New(q.String())` gives a query with the
 // same String and the same matches. Two queries with the same canonical form are the same
 // subscription.
-func (q *Query) String() string { return q.text }
+func (q *Query) String() string {
+	if q == nil {
+		return ""
+	}
+	return q.text
+}
 
 // IndexTerm is a fact about an event set that a query cannot match without: Key has Value
 // among its values or, when AnyValue is set, Key has at least one value. It is the same type
@@ -116,7 +122,7 @@ type IndexTerm = struct {
 // has a term that holds in it. It returns nil when there is no such set (a disjunct that is
 // an EXISTS or sits under NOT), and for All.
 func (q *Query) IndexTerms() [][]IndexTerm {
-	if len(q.anchors) == 0 {
+	if q == nil || len(q.anchors) == 0 {
 		return nil
 	}
 	alts := make([][]IndexTerm, len(q.anchors))

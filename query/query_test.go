@@ -382,3 +382,20 @@ func TestKeyMatchFunc(t *testing.T) {
 	assert.False(t, match([]string{"99", "abc"}))
 	assert.False(t, match(nil))
 }
+
+// A nil *Query is All: CometBFT's query.All is a nil *Query, and code written for it passes
+// one where a query is expected.
+func TestNilQueryIsAll(t *testing.T) {
+	var q *query.Query
+	assert.Equal(t, query.All.String(), q.String())
+	for _, e := range []events{nil, {}, {"a": {"x"}}} {
+		ok, err := q.Matches(e)
+		assert.NoError(t, err)
+		assert.True(t, ok, "%v", e)
+		assert.True(t, q.MatchFunc()(e), "%v", e)
+	}
+	assert.Nil(t, q.IndexTerms())
+	key, match := q.KeyMatchFunc()
+	assert.Empty(t, key)
+	assert.Nil(t, match)
+}

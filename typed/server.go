@@ -167,7 +167,8 @@ func (s *Server[T]) Wait() { s.s.Wait() }
 // String returns the underlying server's name.
 func (s *Server[T]) String() string { return s.s.String() }
 
-// SetLogger sets the underlying server's logger; nil discards everything.
+// SetLogger sets the underlying server's logger; nil restores the default
+// (warnings and errors to slog.Default()).
 func (s *Server[T]) SetLogger(l *slog.Logger) { s.s.SetLogger(l) }
 
 // Logger returns the underlying server's logger.

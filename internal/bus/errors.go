@@ -1,6 +1,9 @@
 package bus
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors, re-exported by package pubsub under the same names.
 var (
@@ -21,4 +24,16 @@ var (
 	ErrServerStopped = errors.New("pubsub: server stopped")
 	// ErrNilQuery is returned when a nil query is given.
 	ErrNilQuery = errors.New("pubsub: nil query")
+	// ErrQueryFailed is the reason a subscription is cancelled when a method
+	// of its query (Matches, IndexTerms) panicked on the server's goroutine,
+	// and the result of a Subscribe whose query's IndexTerms panicked. The
+	// error that wraps it names the query and the method and includes the
+	// panic value.
+	ErrQueryFailed = errors.New("pubsub: query failed")
 )
+
+// queryPanicked returns the error for a panic of the method of the query
+// with String() text, v being the recovered value.
+func queryPanicked(text, method string, v any) error {
+	return fmt.Errorf("%w: %s of query %q panicked: %v", ErrQueryFailed, method, text, v)
+}

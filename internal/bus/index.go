@@ -110,14 +110,15 @@ func newIndex(enabled bool) *index {
 }
 
 // add files qe, the first subscription of a distinct query, under one of
-// the query's alternative sets of terms: the one whose buckets hold the
-// fewest queries now.
-func (ix *index) add(qe *queryEntry) {
+// alts, the query's alternative sets of terms (see IndexedQuery): the one
+// whose buckets hold the fewest queries now; in the unindexed bucket if there
+// is no usable set or the index is off. If kq is not nil and every term of
+// the chosen set is of kq's key, a publish hands the query that key's values
+// (queryEntry.keyMatch).
+func (ix *index) add(qe *queryEntry, alts [][]IndexTerm, kq KeyMatchFuncQuery) {
 	var set []IndexTerm
 	if ix.enabled {
-		if iq, ok := qe.q.(IndexedQuery); ok {
-			set = ix.choose(iq.IndexTerms())
-		}
+		set = ix.choose(alts)
 	}
 	if set == nil {
 		ix.file(qe, &ix.unindexed)
@@ -126,7 +127,7 @@ func (ix *index) add(qe *queryEntry) {
 	for _, t := range set {
 		ix.file(qe, ix.bucketFor(t))
 	}
-	if kq, ok := qe.q.(KeyMatchFuncQuery); ok {
+	if kq != nil {
 		key, match := kq.KeyMatchFunc()
 		for _, t := range set {
 			if t.Key != key {

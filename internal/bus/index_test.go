@@ -21,6 +21,17 @@ func (q termsQuery) Matches(map[string][]string) (bool, error) { return false, n
 func (q termsQuery) String() string                            { return q.text }
 func (q termsQuery) IndexTerms() [][]IndexTerm                 { return q.terms }
 
+// addQuery files qe as the loop does: under its query's IndexTerms, with its
+// KeyMatchFunc if it has one.
+func addQuery(ix *index, qe *queryEntry) {
+	var alts [][]IndexTerm
+	if iq, ok := qe.q.(IndexedQuery); ok {
+		alts = iq.IndexTerms()
+	}
+	kq, _ := qe.q.(KeyMatchFuncQuery)
+	ix.add(qe, alts, kq)
+}
+
 func eq(k, v string) IndexTerm { return IndexTerm{Key: k, Value: v} }
 func has(k string) IndexTerm   { return IndexTerm{Key: k, AnyValue: true} }
 
@@ -93,7 +104,7 @@ func TestIndexFilesUnderTheEmptiestSet(t *testing.T) {
 			slices.Reverse(alts)
 		}
 		qe := &queryEntry{q: termsQuery{fmt.Sprint(i), alts}, text: fmt.Sprint(i)}
-		ix.add(qe)
+		addQuery(ix, qe)
 		qes = append(qes, qe)
 	}
 	check(t, ix, qes)
@@ -103,7 +114,7 @@ func TestIndexFilesUnderTheEmptiestSet(t *testing.T) {
 	}
 	// Equal counts: a value before a key, then fewer terms.
 	qe := &queryEntry{q: termsQuery{"x", [][]IndexTerm{{has("k")}, {eq("a", "1"), eq("b", "2")}, {eq("c", "3")}}}, text: "x"}
-	ix.add(qe)
+	addQuery(ix, qe)
 	assert.Equal(t, []string{term(ix, "c", "3")}, filedUnder(qe))
 	for _, qe := range append(qes, qe) {
 		ix.remove(qe)
@@ -121,7 +132,7 @@ func TestIndexUnusableTerms(t *testing.T) {
 	} {
 		ix := newIndex(true)
 		qe := &queryEntry{q: q, text: q.String()}
-		ix.add(qe)
+		addQuery(ix, qe)
 		assert.Equal(t, []string{""}, filedUnder(qe), name)
 		ix.remove(qe)
 		check(t, ix, nil)
@@ -130,7 +141,7 @@ func TestIndexUnusableTerms(t *testing.T) {
 	// Off: everything is unindexed.
 	ix := newIndex(false)
 	qe := &queryEntry{q: termsQuery{"a", [][]IndexTerm{{eq("k", "v")}}}, text: "a"}
-	ix.add(qe)
+	addQuery(ix, qe)
 	assert.Equal(t, []string{""}, filedUnder(qe))
 }
 
@@ -142,7 +153,7 @@ func (plainQuery) String() string                            { return "plain" }
 func TestIndexRepeatedTermFiledOnce(t *testing.T) {
 	ix := newIndex(true)
 	qe := &queryEntry{q: termsQuery{"a", [][]IndexTerm{{eq("k", "v"), has("k"), eq("k", "v"), has("k")}}}, text: "a"}
-	ix.add(qe)
+	addQuery(ix, qe)
 	assert.Equal(t, []string{term(ix, "k", "v"), "k"}, filedUnder(qe))
 	check(t, ix, []*queryEntry{qe})
 	ix.remove(qe)
@@ -193,7 +204,7 @@ func TestIndexProperty(t *testing.T) {
 				n++
 				qe := &queryEntry{text: fmt.Sprint(n)}
 				qe.q = termsQuery{qe.text, alts.Draw(t, "alts")}
-				ix.add(qe)
+				addQuery(ix, qe)
 				live = append(live, qe)
 			}
 			check(t, ix, live)
@@ -233,13 +244,13 @@ func (q keyQuery) KeyMatchFunc() (string, func([]string) bool) {
 func TestIndexKeyMatch(t *testing.T) {
 	ix := newIndex(true)
 	alone := &queryEntry{q: keyQuery{termsQuery{"alone", [][]IndexTerm{{has("h")}}}, "h", "5"}, text: "alone"}
-	ix.add(alone)
+	addQuery(ix, alone)
 	require.NotNil(t, alone.keyMatch)
 
 	// Filed under another key (its terms and its key disagree): it is
 	// evaluated whole, keyMatch unused.
 	other := &queryEntry{q: keyQuery{termsQuery{"other", [][]IndexTerm{{has("h"), has("g")}}}, "h", "5"}, text: "other"}
-	ix.add(other)
+	addQuery(ix, other)
 	assert.Nil(t, other.keyMatch)
 
 	seen := map[string][]string{}
@@ -264,7 +275,7 @@ func TestConsiderUsesKeyMatch(t *testing.T) {
 	qe := &queryEntry{q: keyQuery{termsQuery{"k", [][]IndexTerm{{has("h")}}}, "h", "5"}, text: "k"}
 	s := &subscription{qe: qe}
 	qe.subs = []*subscription{s}
-	l.index.add(qe)
+	addQuery(l.index, qe)
 	for _, tc := range []struct {
 		events map[string][]string
 		want   int

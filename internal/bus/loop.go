@@ -1,6 +1,11 @@
 package bus
 
-import "sync/atomic"
+import (
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/querybus/querybus/query"
+)
 
 // Request is one operation for the loop: one Go type per operation, each
 // carrying its own reply channel. Only this package implements it.
@@ -46,6 +51,17 @@ type loop struct {
 	events   map[string][]string
 	matched  []*subscription
 	consider func(qe *queryEntry, values []string)
+
+	// The queries whose Matches panicked during the publish in progress;
+	// their subscriptions are cancelled once the index visit is over.
+	failed []failure
+}
+
+// failure is a query whose method panicked, and the error its subscriptions
+// are cancelled with.
+type failure struct {
+	qe  *queryEntry
+	err error
 }
 
 // queryEntry is one distinct query and the subscriptions that share it.
@@ -58,20 +74,12 @@ type loop struct {
 type queryEntry struct {
 	stamp    uint64                         // index.stamp of the last publish it was a candidate of
 	keyMatch func(values []string) bool     // see KeyMatchFuncQuery; set by the index
-	match    func(map[string][]string) bool // the query's MatchFunc, if it has one
+	match    func(map[string][]string) bool // a *query.Query's MatchFunc; nil for a user's query
 	q        Query
 	subs     []*subscription
 	inline   [1]*subscription
 	text     string
 	slots    []slot // where it is filed in the index
-}
-
-// MatchFuncQuery is a Query whose Matches never fails and that hands out
-// its matcher, as query.Query does: the loop keeps the function in the
-// queryEntry and calls it directly, without reading the query value (one
-// cache miss less per candidate at a bus with many distinct queries).
-type MatchFuncQuery interface {
-	MatchFunc() func(events map[string][]string) bool
 }
 
 type client struct {
@@ -164,6 +172,9 @@ func (l *loop) publish(env envelope) {
 	l.events = env.events
 	l.index.visit(env.events, l.consider)
 	l.events = nil
+	if len(l.failed) != 0 {
+		l.cancelFailed()
+	}
 	matched := l.matched
 	for _, s := range matched {
 		// A blocking delivery may have handled requests that cancelled s.
@@ -197,19 +208,91 @@ func (l *loop) matches(qe *queryEntry, events map[string][]string) bool {
 	if qe.match != nil {
 		return qe.match(events)
 	}
+	return l.userMatches(qe, events)
+}
+
+// userMatches evaluates a query other than *query.Query, which is user code:
+// an error is logged and counts as no match; a panic is recovered, logged
+// with its stack, counts as no match, and has the query's subscriptions
+// cancelled with ErrQueryFailed once the visit is over (the index must not
+// change during it).
+func (l *loop) userMatches(qe *queryEntry, events map[string][]string) (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			ok = false
+			l.failed = append(l.failed, failure{qe, l.queryPanicked(qe.text, "Matches", v)})
+		}
+	}()
 	ok, err := qe.q.Matches(events)
 	if err != nil {
-		l.e.logger().Error("pubsub: query failed to match, counted as no match", "query", qe.text, "err", err)
+		l.e.logger().Warn("pubsub: query failed to match, counted as no match", "query", qe.text, "err", err)
 		return false
 	}
 	return ok
+}
+
+// queryPanicked logs the panic of a query's method, with the stack of the
+// panicking goroutine (to be called by the deferred function that recovered
+// it), and returns the error its subscriptions are cancelled with.
+func (l *loop) queryPanicked(text, method string, v any) error {
+	err := queryPanicked(text, method, v)
+	l.e.logger().Error("pubsub: query panicked, its subscriptions are cancelled",
+		"query", text, "method", method, "panic", v, "stack", string(debug.Stack()))
+	return err
+}
+
+// cancelFailed cancels the subscriptions of the queries whose Matches
+// panicked in the publish in progress.
+func (l *loop) cancelFailed() {
+	for i, f := range l.failed {
+		for len(f.qe.subs) > 0 {
+			l.cancel(f.qe.subs[len(f.qe.subs)-1], f.err)
+		}
+		l.failed[i] = failure{}
+	}
+	l.failed = l.failed[:0]
+}
+
+// filing is what the loop reads of a distinct query when its first
+// subscription arrives: the matcher and the key-values matcher of a
+// *query.Query, and the alternative sets of index terms of an IndexedQuery
+// (if the index is on).
+type filing struct {
+	match func(map[string][]string) bool
+	kq    KeyMatchFuncQuery
+	alts  [][]IndexTerm
+}
+
+// inspect returns the filing of q, whose String() is text. *query.Query
+// never panics, and only its matchers are taken; any other query is user
+// code, and a panic of its IndexTerms is recovered, logged and returned as
+// an error wrapping ErrQueryFailed.
+func (l *loop) inspect(q Query, text string) (f filing, err error) {
+	if qq, ok := q.(*query.Query); ok {
+		f.match, f.kq = qq.MatchFunc(), qq
+		if l.index.enabled {
+			f.alts = qq.IndexTerms()
+		}
+		return f, nil
+	}
+	iq, ok := q.(IndexedQuery)
+	if !ok || !l.index.enabled {
+		return f, nil
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			f, err = filing{}, l.queryPanicked(text, "IndexTerms", v)
+		}
+	}()
+	f.alts = iq.IndexTerms()
+	return f, nil
 }
 
 // deliver hands env to s. It returns false if the engine is stopping.
 func (l *loop) deliver(s *subscription, env envelope) bool {
 	if !s.blocking {
 		if s.d.Offer(env.data, env.events) == Full {
-			l.cancel(s, ErrOutOfCapacity)
+			l.outOfCapacity(s)
 		}
 		return true
 	}
@@ -232,6 +315,15 @@ func (l *loop) deliver(s *subscription, env envelope) bool {
 			return true
 		}
 	}
+}
+
+// outOfCapacity cancels s, whose channel a message found full, with
+// ErrOutOfCapacity, and logs it: the subscriber loses every message from
+// this one on, which it learns from Err but its operator only from the log.
+func (l *loop) outOfCapacity(s *subscription) {
+	l.e.logger().Warn("pubsub: subscription cancelled: out of capacity",
+		"client", s.clientID, "query", s.qe.text)
+	l.cancel(s, ErrOutOfCapacity)
 }
 
 // cancel removes s from the state, updates the counts, and only then cancels
@@ -279,14 +371,16 @@ func (r *subscribeReq) apply(l *loop) {
 	}
 	qe := l.queries[r.text]
 	if qe == nil {
-		qe = r.qe
-		*qe = queryEntry{q: r.q, text: r.text}
-		if mf, ok := r.q.(MatchFuncQuery); ok {
-			qe.match = mf.MatchFunc()
+		f, err := l.inspect(r.q, r.text)
+		if err != nil {
+			r.reply <- err
+			return
 		}
+		qe = r.qe
+		*qe = queryEntry{q: r.q, text: r.text, match: f.match}
 		qe.subs = qe.inline[:0:1]
 		l.queries[r.text] = qe
-		l.index.add(qe)
+		l.index.add(qe, f.alts, f.kq)
 	}
 	s := r.s
 	*s = subscription{

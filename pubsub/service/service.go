@@ -48,7 +48,8 @@ type Service interface {
 	Quit() <-chan struct{}
 	// String returns the service's name.
 	String() string
-	// SetLogger sets the service's logger; nil discards everything.
+	// SetLogger sets the service's logger; nil restores the default, which
+	// passes warnings and errors to slog.Default().
 	SetLogger(*slog.Logger)
 }
 
@@ -84,7 +85,8 @@ type BaseService struct {
 var _ Service = (*BaseService)(nil)
 
 // NewBaseService returns a BaseService called name whose Start, Stop and
-// Reset call the hooks of impl. A nil logger discards everything; a nil impl
+// Reset call the hooks of impl. A nil logger means the default one, which
+// passes warnings and errors to slog.Default() (see SetLogger); a nil impl
 // means the default no-op hooks.
 func NewBaseService(logger *slog.Logger, name string, impl Service) *BaseService {
 	bs := &BaseService{name: name, impl: impl, lc: &lifecycle{}}
@@ -184,10 +186,15 @@ func (bs *BaseService) Wait() { <-bs.Quit() }
 // String returns the service's name.
 func (bs *BaseService) String() string { return bs.name }
 
-// SetLogger sets the logger returned by Logger; nil discards everything.
+// SetLogger sets the logger returned by Logger. nil restores the default:
+// records of level Warn and above go to the handler of slog.Default() (as it
+// is when each record is logged), the others are dropped. That is the Go
+// convention for a library: what an operator must know (a query that fails,
+// a subscriber dropped for falling behind) is seen, and nothing else. To
+// discard everything, pass a logger whose handler writes to io.Discard.
 func (bs *BaseService) SetLogger(l *slog.Logger) {
 	if l == nil {
-		l = discardLogger
+		l = defaultLogger
 	}
 	bs.lc.logger.Store(l)
 }
@@ -195,12 +202,39 @@ func (bs *BaseService) SetLogger(l *slog.Logger) {
 // Logger returns the service's logger (never nil).
 func (bs *BaseService) Logger() *slog.Logger { return bs.lc.logger.Load() }
 
-var discardLogger = slog.New(discardHandler{})
+var defaultLogger = slog.New(warnToDefault{})
 
-// discardHandler drops every record (slog.DiscardHandler needs Go 1.24).
-type discardHandler struct{}
+// warnToDefault passes records of level Warn and above to the handler of
+// slog.Default() at the time of each record.
+type warnToDefault struct{}
 
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (h discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h discardHandler) WithGroup(string) slog.Handler           { return h }
+func (warnToDefault) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn && slog.Default().Handler().Enabled(ctx, level)
+}
+
+func (warnToDefault) Handle(ctx context.Context, r slog.Record) error {
+	return slog.Default().Handler().Handle(ctx, r)
+}
+
+func (warnToDefault) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnOnly{slog.Default().Handler().WithAttrs(attrs)}
+}
+
+func (warnToDefault) WithGroup(name string) slog.Handler {
+	return warnOnly{slog.Default().Handler().WithGroup(name)}
+}
+
+// warnOnly is a handler that drops the records below level Warn.
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn && h.Handler.Enabled(ctx, level)
+}
+
+func (h warnOnly) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnOnly{h.Handler.WithAttrs(attrs)}
+}
+
+func (h warnOnly) WithGroup(name string) slog.Handler {
+	return warnOnly{h.Handler.WithGroup(name)}
+}

@@ -3,6 +3,7 @@ package service_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -172,7 +173,6 @@ func TestWaitReturnsOnStop(t *testing.T) {
 func TestDefaultsAndLogger(t *testing.T) {
 	bs := service.NewBaseService(nil, "Plain", nil)
 	require.NotNil(t, bs.Logger())
-	bs.Logger().Error("dropped") // the discard logger must not panic
 	require.NoError(t, bs.Start())
 	require.NoError(t, bs.Stop())
 	require.NoError(t, bs.Reset())
@@ -183,6 +183,36 @@ func TestDefaultsAndLogger(t *testing.T) {
 	assert.Contains(t, buf.String(), "service=Plain")
 	bs.SetLogger(nil)
 	require.NotNil(t, bs.Logger())
+	require.NoError(t, bs.Stop())
+}
+
+// The default logger passes warnings and errors to slog.Default(), as it is
+// when each record is logged, and drops the rest: the Go convention for a
+// library. SetLogger(nil) restores it.
+func TestDefaultLoggerWarnsThroughSlogDefault(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	bs := service.NewBaseService(nil, "Plain", nil)
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+
+	require.NoError(t, bs.Start()) // logs at Debug
+	bs.Logger().Info("an info")
+	bs.Logger().With("k", "v").WithGroup("g").Info("a grouped info")
+	assert.Empty(t, buf.String(), "records below Warn are dropped")
+
+	bs.Logger().Warn("a warning")
+	bs.Logger().With("k", "v").WithGroup("g").Error("an error", "x", 1)
+	assert.Contains(t, buf.String(), `level=WARN msg="a warning"`)
+	assert.Contains(t, buf.String(), `level=ERROR msg="an error" k=v g.x=1`)
+
+	buf.Reset()
+	bs.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	bs.Logger().Error("discarded")
+	assert.Empty(t, buf.String())
+	bs.SetLogger(nil)
+	bs.Logger().Error("restored")
+	assert.Contains(t, buf.String(), "restored")
 	require.NoError(t, bs.Stop())
 }
 
