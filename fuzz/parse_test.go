@@ -118,6 +118,9 @@ func checkError(t *testing.T, s string, e *query.Error) {
 	if !lowerCaseStart(e.Msg) {
 		t.Fatalf("New(%q): Msg %q does not start in lower case or with a keyword", s, e.Msg)
 	}
+	if utf8.ValidString(s) && !utf8.ValidString(e.Msg) {
+		t.Fatalf("New(%q): Msg %q is not valid UTF-8", s, e.Msg)
+	}
 	if e.Msg != strings.TrimSpace(e.Msg) {
 		t.Fatalf("New(%q): Msg %q has surrounding white space", s, e.Msg)
 	}

@@ -45,6 +45,9 @@ func anchorsOr(or *grammar.Or) [][]Term {
 }
 
 func anchorsAnd(and *grammar.And) [][]Term {
+	if len(and.Factors) == 1 {
+		return anchorsUnary(and.Factors[0])
+	}
 	var alts [][]Term
 	for _, u := range and.Factors {
 		alts = append(alts, anchorsUnary(u)...)

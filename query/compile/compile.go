@@ -34,6 +34,9 @@ type compiler struct {
 }
 
 func (c *compiler) or(or *grammar.Or) (Func, error) {
+	if len(or.Terms) == 1 {
+		return c.and(or.Terms[0])
+	}
 	fs := make([]Func, len(or.Terms))
 	for i, and := range or.Terms {
 		f, err := c.and(and)
@@ -62,6 +65,9 @@ func (c *compiler) or(or *grammar.Or) (Func, error) {
 func (c *compiler) and(and *grammar.And) (Func, error) {
 	if f := stringEquals(and.Factors); f != nil {
 		return f, nil
+	}
+	if len(and.Factors) == 1 {
+		return c.unary(and.Factors[0])
 	}
 	fs := make([]Func, len(and.Factors))
 	for i, u := range and.Factors {
@@ -243,12 +249,14 @@ func stringEquals(factors []*grammar.Unary) Func {
 	if len(factors) < 2 {
 		return nil
 	}
-	conds := make([]tagWant, len(factors))
-	for i, u := range factors {
+	for _, u := range factors {
 		if u.Not != nil || u.Group != nil || u.Cond == nil || u.Cond.Op != grammar.OpEqual ||
 			u.Cond.Operand == nil || u.Cond.Operand.Kind() != grammar.KindString {
 			return nil
 		}
+	}
+	conds := make([]tagWant, len(factors))
+	for i, u := range factors {
 		conds[i] = tagWant{u.Cond.Tag, string(*u.Cond.Operand.Str)}
 	}
 	if f := inlineEquals(conds); f != nil {

@@ -30,8 +30,17 @@
 // ">""); the compiler (package compile) rejects pairs that make no sense (a < 'x') with an
 // error that points at the operand.
 //
-// Parse never returns participle's errors or a partial tree: every rejected query gives an
-// *Error with the position of the offending token and a message that says what was found
-// and what was expected. Length (MaxLength) and nesting (MaxDepth) are checked on the token
-// stream before the parser runs, because participle's recursive descent has no depth limit.
+// Parse never returns a partial tree: every rejected query gives an *Error with the position
+// of the offending token and a message that says what was found and what was expected. The
+// position is the first token at which the text stops being the beginning of a query, and
+// Parse reads nothing after it. Length (MaxLength, of the text and of its canonical form) and
+// nesting (MaxDepth) are bounded, so that no text can exhaust the parser's stack or time: a
+// text of MaxLength bytes is accepted or rejected in a few milliseconds.
+//
+// Parse runs a hand-written recursive descent that mirrors the structs production for
+// production and builds the very tree participle builds from their tags. participle builds
+// its tree through reflection, at about 15 µs per condition; the descent is linear and costs
+// a small fraction of that. The participle parser stays the reference: the package's tests
+// and its fuzz target FuzzDescent check that the two accept the same texts with identical
+// trees, and that every error of Parse is at the first token that cannot begin a query.
 package grammar

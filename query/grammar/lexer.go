@@ -90,83 +90,110 @@ func (l *sliceLexer) Next() (lexer.Token, error) {
 // tokenize scans the whole of s. The last token is always EOF. A scanning error is an *Error.
 func tokenize(s string) ([]lexer.Token, error) {
 	toks := make([]lexer.Token, 0, 8)
-	pos := lexer.Position{Line: 1, Column: 1}
-	i := 0
-	// advance moves pos over s[i:j], counting lines and rune columns.
-	advance := func(j int) {
-		for k := i; k < j; {
-			c := s[k]
-			switch {
-			case c == '\n':
-				pos.Line++
-				pos.Column = 1
-				k++
-			case c < utf8.RuneSelf:
-				pos.Column++
-				k++
-			default:
-				_, n := utf8.DecodeRuneInString(s[k:])
-				pos.Column++
-				k += n
-			}
+	sc := newScanner(s)
+	for {
+		t, err := sc.next()
+		if err != nil {
+			return nil, err
 		}
-		pos.Offset = j
-		i = j
+		toks = append(toks, t)
+		if t.Type == tokEOF {
+			return toks, nil
+		}
 	}
-	emit := func(typ lexer.TokenType, j int) {
-		toks = append(toks, lexer.Token{Type: typ, Value: s[i:j], Pos: pos})
-		advance(j)
+}
+
+// scanner reads the tokens of a text one at a time, so that a parser that stops at an
+// error reads no further.
+type scanner struct {
+	s   string
+	i   int            // the next byte to scan
+	pos lexer.Position // the position of s[i]
+}
+
+func newScanner(s string) scanner { return scanner{s: s, pos: lexer.Position{Line: 1, Column: 1}} }
+
+// advance moves over s[i:j], counting lines and rune columns.
+func (sc *scanner) advance(j int) {
+	s := sc.s
+	for k := sc.i; k < j; {
+		c := s[k]
+		switch {
+		case c == '\n':
+			sc.pos.Line++
+			sc.pos.Column = 1
+			k++
+		case c < utf8.RuneSelf:
+			sc.pos.Column++
+			k++
+		default:
+			_, n := utf8.DecodeRuneInString(s[k:])
+			sc.pos.Column++
+			k += n
+		}
 	}
-	for i < len(s) {
+	sc.pos.Offset = j
+	sc.i = j
+}
+
+// token returns the token of type typ that spans s[i:j] and moves over it.
+func (sc *scanner) token(typ lexer.TokenType, j int) lexer.Token {
+	t := lexer.Token{Type: typ, Value: sc.s[sc.i:j], Pos: sc.pos}
+	sc.advance(j)
+	return t
+}
+
+// next returns the next token: EOF at the end of the text, and again after it.
+func (sc *scanner) next() (lexer.Token, error) {
+	s := sc.s
+	for sc.i < len(s) {
+		i := sc.i
 		c := s[i]
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			advance(i + 1)
+			sc.advance(i + 1)
 		case c == '(' || c == ')':
-			emit(tokPunct, i+1)
+			return sc.token(tokPunct, i+1), nil
 		case c == '=':
-			emit(tokOp, i+1)
+			return sc.token(tokOp, i+1), nil
 		case c == '<' || c == '>':
 			if i+1 < len(s) && s[i+1] == '=' {
-				emit(tokOp, i+2)
-			} else {
-				emit(tokOp, i+1)
+				return sc.token(tokOp, i+2), nil
 			}
+			return sc.token(tokOp, i+1), nil
 		case c == '\'':
 			j, ok := scanString(s, i)
 			if !ok {
-				return nil, errorAt(pos, "unterminated string: a string opened with ' must be closed with ' (write a quote inside a string as '')")
+				return lexer.Token{}, errorAt(sc.pos, "unterminated string: a string opened with ' must be closed with ' (write a quote inside a string as '')")
 			}
-			emit(tokString, j)
+			return sc.token(tokString, j), nil
 		case c == '"':
-			return nil, errorAt(pos, `unexpected '"': strings are single-quoted, as in 'Tx'`)
+			return lexer.Token{}, errorAt(sc.pos, `unexpected '"': strings are single-quoted, as in 'Tx'`)
 		case isDigit(c) || (c == '-' && i+1 < len(s) && isDigit(s[i+1])):
 			if j := scanDateTime(s, i); j > i {
-				emit(tokDateTime, j)
-			} else {
-				emit(tokNumber, scanNumber(s, i))
+				return sc.token(tokDateTime, j), nil
 			}
+			return sc.token(tokNumber, scanNumber(s, i)), nil
 		case c == '_' || c >= utf8.RuneSelf || isLetter(c):
 			r, n := utf8.DecodeRuneInString(s[i:])
 			switch {
 			case r == '_' || unicode.IsLetter(r):
-				emit(tokWord, scanWord(s, i+n))
+				return sc.token(tokWord, scanWord(s, i+n)), nil
 			case isSpace(r):
-				advance(i + n)
+				sc.advance(i + n)
 			default:
-				return nil, errorAt(pos, "unexpected character "+quoteRune(r))
+				return lexer.Token{}, errorAt(sc.pos, "unexpected character "+quoteRune(r, n))
 			}
 		default:
 			r, _ := utf8.DecodeRuneInString(s[i:])
 			if isSpace(r) {
-				advance(i + 1)
+				sc.advance(i + 1)
 				continue
 			}
-			return nil, errorAt(pos, "unexpected character "+quoteRune(r))
+			return lexer.Token{}, errorAt(sc.pos, "unexpected character "+quoteRune(r, 1))
 		}
 	}
-	toks = append(toks, lexer.Token{Type: tokEOF, Pos: pos})
-	return toks, nil
+	return lexer.Token{Type: tokEOF, Pos: sc.pos}, nil
 }
 
 func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
@@ -175,8 +202,10 @@ func isLetter(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 
 // isSpace is the white space of the reference lexer: Unicode White_Space.
 func isSpace(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Z, r) }
 
-func quoteRune(r rune) string {
-	if r == utf8.RuneError {
+// quoteRune quotes r, which was decoded from n bytes: an invalid byte decodes as U+FFFD
+// from one byte, the rune U+FFFD itself from three.
+func quoteRune(r rune, n int) string {
+	if r == utf8.RuneError && n == 1 {
 		return "(invalid UTF-8)"
 	}
 	return strconv.QuoteRune(r)

@@ -201,29 +201,35 @@ func TestTokenizeErrors(t *testing.T) {
 		in   string
 		want string // line:column: msg
 		off  int
+		// parse is Parse's error where it is not the lexical one: Parse stops at the first
+		// token that cannot stand where it is, even if a lexical error follows.
+		parse string
 	}{
-		{"unterminated string", "a = 'x", "1:5: " + unterminated, 4},
-		{"unterminated after doubled quote", "a = 'it''s", "1:5: " + unterminated, 4},
-		{"string ends in a doubled quote", "a = 'x''", "1:5: " + unterminated, 4},
-		{"lone quote", "'", "1:1: " + unterminated, 0},
-		{"unterminated second string", "a = 'x' OR b = 'y", "1:16: " + unterminated, 15},
-		{"unterminated on a later line", "a = 1 AND\n  ü = 'x", "2:7: " + unterminated, 17},
-		{"double-quoted string", `a = "x"`, "1:5: " + doubleQuoted, 4},
-		{"double-quoted after non-ASCII", `ä="x"`, "1:3: " + doubleQuoted, 3},
-		{"invalid character", "a ! b", `1:3: unexpected character '!'`, 2},
-		{"bang equals", "a != 1", `1:3: unexpected character '!'`, 2},
-		{"plus sign", "a = +5", `1:5: unexpected character '+'`, 4},
-		{"leading dot", "a = .5", `1:5: unexpected character '.'`, 4},
-		{"lone minus", "a = -", `1:5: unexpected character '-'`, 4},
-		{"minus before word", "-a", `1:1: unexpected character '-'`, 0},
-		{"second dot", "1.2.3", `1:4: unexpected character '.'`, 3},
-		{"fraction without digits in a time", "2021-11-23T22:04:19.Z", `1:20: unexpected character '.'`, 19},
-		{"symbol", "a = €5", `1:5: unexpected character '€'`, 4},
-		{"non-ASCII digit", "a = ٣", `1:5: unexpected character '٣'`, 4},
-		{"combining mark", "e\u0301 EXISTS", `1:2: unexpected character '́'`, 1},
-		{"invalid UTF-8", "a = \xff", `1:5: unexpected character (invalid UTF-8)`, 4},
-		{"brackets", "a[0] EXISTS", `1:2: unexpected character '['`, 1},
-		{"on a later line", "a = 1\nAND b = #", `2:9: unexpected character '#'`, 14},
+		{"unterminated string", "a = 'x", "1:5: " + unterminated, 4, ""},
+		{"unterminated after doubled quote", "a = 'it''s", "1:5: " + unterminated, 4, ""},
+		{"string ends in a doubled quote", "a = 'x''", "1:5: " + unterminated, 4, ""},
+		{"lone quote", "'", "1:1: " + unterminated, 0, ""},
+		{"unterminated second string", "a = 'x' OR b = 'y", "1:16: " + unterminated, 15, ""},
+		{"unterminated on a later line", "a = 1 AND\n  ü = 'x", "2:7: " + unterminated, 17, ""},
+		{"double-quoted string", `a = "x"`, "1:5: " + doubleQuoted, 4, ""},
+		{"double-quoted after non-ASCII", `ä="x"`, "1:3: " + doubleQuoted, 3, ""},
+		{"invalid character", "a ! b", `1:3: unexpected character '!'`, 2, ""},
+		{"bang equals", "a != 1", `1:3: unexpected character '!'`, 2, ""},
+		{"plus sign", "a = +5", `1:5: unexpected character '+'`, 4, ""},
+		{"leading dot", "a = .5", `1:5: unexpected character '.'`, 4, ""},
+		{"lone minus", "a = -", `1:5: unexpected character '-'`, 4, ""},
+		{"minus before word", "-a", `1:1: unexpected character '-'`, 0, ""},
+		{"second dot", "1.2.3", `1:4: unexpected character '.'`, 3, `1:1: unexpected number 1.2, expected a tag, NOT or "("`},
+		{"second dot in an operand", "a = 1.2.3", `1:8: unexpected character '.'`, 7, ""},
+		{"fraction without digits in a time", "2021-11-23T22:04:19.Z", `1:20: unexpected character '.'`, 19,
+			`1:1: unexpected 2021-11-23T22:04:19, expected a tag, NOT or "("`},
+		{"fraction without digits in a TIME", "a < TIME 2021-11-23T22:04:19.Z", `1:29: unexpected character '.'`, 28, ""},
+		{"symbol", "a = €5", `1:5: unexpected character '€'`, 4, ""},
+		{"non-ASCII digit", "a = ٣", `1:5: unexpected character '٣'`, 4, ""},
+		{"combining mark", "e\u0301 EXISTS", `1:2: unexpected character '́'`, 1, ""},
+		{"invalid UTF-8", "a = \xff", `1:5: unexpected character (invalid UTF-8)`, 4, ""},
+		{"brackets", "a[0] EXISTS", `1:2: unexpected character '['`, 1, ""},
+		{"on a later line", "a = 1\nAND b = #", `2:9: unexpected character '#'`, 14, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,10 +237,14 @@ func TestTokenizeErrors(t *testing.T) {
 			require.NotNil(t, err)
 			assert.Equal(t, tt.want, err.Error())
 			assert.Equal(t, tt.off, err.Pos.Offset)
-			// Parse reports lexical errors unchanged.
+			// Parse reports lexical errors unchanged, where they are the first error.
 			_, perr := Parse(tt.in)
 			require.Error(t, perr)
-			assert.Equal(t, tt.want, perr.Error())
+			want := tt.want
+			if tt.parse != "" {
+				want = tt.parse
+			}
+			assert.Equal(t, want, perr.Error())
 			// The reference lexer fails at the same place.
 			_, refPos := referenceLex(tt.in)
 			require.NotNil(t, refPos, "reference lexer accepted %q", tt.in)

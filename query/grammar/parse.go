@@ -29,17 +29,45 @@ var keywords = map[string]bool{
 	"AND": true, "OR": true, "NOT": true, "CONTAINS": true, "EXISTS": true, "DATE": true, "TIME": true,
 }
 
-// Parse parses a query. It returns the whole syntax tree or an *Error, never both.
+// Parse parses a query. It returns the whole syntax tree or an *Error, never both. The
+// error is at the first place where the text stops being the beginning of a query, and
+// Parse reads no further than it; the cost is linear in the length of the text.
+//
+// A query is accepted only if its canonical form (Query.String) is at most MaxLength bytes
+// too, so that the canonical form of every accepted query is itself accepted.
 func Parse(s string) (*Query, error) {
+	if err := checkLength(s); err != nil {
+		return nil, err
+	}
+	q, err := parseText(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCanonicalLength(s, q); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// checkLength rejects a text longer than MaxLength.
+func checkLength(s string) error {
 	if len(s) > MaxLength {
 		at := MaxLength // the start of the rune that crosses the limit
 		for at > 0 && !utf8.RuneStart(s[at]) {
 			at--
 		}
-		return nil, &Error{
+		return &Error{
 			Pos: positionOf(s, at),
 			Msg: fmt.Sprintf("query too long: %d bytes, the limit is %d", len(s), MaxLength),
 		}
+	}
+	return nil
+}
+
+// tokenizeQuery checks the length of s and tokenizes it; an empty query is an error.
+func tokenizeQuery(s string) ([]lexer.Token, error) {
+	if err := checkLength(s); err != nil {
+		return nil, err
 	}
 	toks, err := tokenize(s)
 	if err != nil {
@@ -47,6 +75,40 @@ func Parse(s string) (*Query, error) {
 	}
 	if len(toks) == 1 {
 		return nil, errorAt(toks[0].Pos, `empty query: expected a condition such as tm.event = 'Tx'`)
+	}
+	return toks, nil
+}
+
+// maxCanonicalGrowth bounds how many times longer than its text a query's canonical form
+// can be: the printer writes every token of the text at most once (it drops parentheses
+// and never adds any), each as it is written but for strings, which it quotes as they were
+// quoted, and at most two spaces around each; every token is at least one byte long.
+const maxCanonicalGrowth = 3
+
+// checkCanonicalLength rejects q, parsed from s, if its canonical form is longer than
+// MaxLength, at the first condition that ends past the limit in the canonical form.
+func checkCanonicalLength(s string, q *Query) error {
+	if len(s) <= MaxLength/maxCanonicalGrowth {
+		return nil // cannot be too long
+	}
+	p := printer{limit: MaxLength}
+	p.or(q.Expr, top)
+	if p.over == nil {
+		return nil
+	}
+	return &Error{
+		Pos: p.over.Pos,
+		Msg: fmt.Sprintf("query too long: its canonical form is %d bytes, the limit is %d", p.Len(), MaxLength),
+	}
+}
+
+// parseReference parses s with the participle parser of the grammar, checking the depth of
+// nesting first and missing operands after, as Parse did before it had the descent: the
+// reference that the descent is tested against.
+func parseReference(s string) (*Query, error) {
+	toks, err := tokenizeQuery(s)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkDepth(toks); err != nil {
 		return nil, err
@@ -62,10 +124,13 @@ func Parse(s string) (*Query, error) {
 	if err := checkOperands(toks, q.Expr); err != nil {
 		return nil, err
 	}
+	if err := checkCanonicalLength(s, q); err != nil {
+		return nil, err
+	}
 	return q, nil
 }
 
-// checkDepth rejects nesting deeper than MaxDepth. Each "(" opens a level that its ")" closes;
+// checkDepth rejects nesting deeper than MaxDepth, for the reference parser. Each "(" opens a level that its ")" closes;
 // each NOT opens a level that ends with its operand, which is at the next AND, OR, ")" or end
 // outside the parentheses the NOT's operand may open.
 func checkDepth(toks []lexer.Token) error {
@@ -96,8 +161,8 @@ func checkDepth(toks []lexer.Token) error {
 	return nil
 }
 
-// checkOperands reports the first condition that lacks its operand. The grammar lets the
-// operand be absent so that the message can name the operator.
+// checkOperands reports the first condition that lacks its operand, for the reference
+// parser. The grammar lets the operand be absent so that the message can name the operator.
 func checkOperands(toks []lexer.Token, or *Or) error {
 	for _, and := range or.Terms {
 		for _, u := range and.Factors {
@@ -111,7 +176,7 @@ func checkOperands(toks []lexer.Token, or *Or) error {
 				}
 			case u.Cond.Op != OpExists && u.Cond.Operand == nil:
 				i := tokenAt(toks, u.Cond.EndPos.Offset)
-				return errorAt(toks[i].Pos, unexpected(toks, i))
+				return errorAt(toks[i].Pos, unexpected(siteAt(toks, i)))
 			}
 		}
 	}
@@ -126,7 +191,7 @@ func translate(toks []lexer.Token, err error) error {
 		return &Error{Pos: Position(toks[0].Pos), Msg: "invalid query: " + err.Error()}
 	}
 	i := tokenAt(toks, perr.Position().Offset)
-	return errorAt(toks[i].Pos, unexpected(toks, i))
+	return errorAt(toks[i].Pos, unexpected(siteAt(toks, i)))
 }
 
 // tokenAt returns the index of the token that starts at offset, or of the first one after it.
@@ -139,19 +204,48 @@ func tokenAt(toks []lexer.Token, offset int) int {
 	return len(toks) - 1
 }
 
-// unexpected describes toks[i] as unexpected and says what could stand there instead.
-func unexpected(toks []lexer.Token, i int) string {
-	t := toks[i]
-	msg := "unexpected " + describe(t)
+// site is where an error is: the token found there, the two tokens before it (nil where
+// there are none), and how many parentheses are open before it.
+type site struct {
+	tok          *lexer.Token
+	prev, before *lexer.Token // the token before tok, and the one before that
+	open         int
+}
+
+// siteAt returns the site of toks[i].
+func siteAt(toks []lexer.Token, i int) site {
+	st := site{tok: &toks[i]}
+	if i > 0 {
+		st.prev = &toks[i-1]
+	}
+	if i > 1 {
+		st.before = &toks[i-2]
+	}
+	for _, t := range toks[:i] {
+		if t.Type == tokPunct {
+			if t.Value == "(" {
+				st.open++
+			} else {
+				st.open--
+			}
+		}
+	}
+	return st
+}
+
+// unexpected describes the token at st as unexpected and says what could stand there
+// instead.
+func unexpected(st site) string {
+	t, prev := st.tok, st.prev
+	msg := "unexpected " + describe(*t)
 	if t.Type == tokWord {
-		if up := strings.ToUpper(t.Value); keywords[up] && up != t.Value && keywordFits(toks, i, up) {
+		if up := strings.ToUpper(t.Value); keywords[up] && up != t.Value && keywordFits(prev, up) {
 			return msg + ": keywords are upper case, did you mean " + up + "?"
 		}
 	}
-	msg += ", expected " + expected(toks, i)
-	if i > 0 {
-		prev := toks[i-1]
-		if up := strings.ToUpper(prev.Value); prev.Type == tokWord && keywords[up] && up != prev.Value && keywordFits(toks, i-1, up) {
+	msg += ", expected " + expected(st)
+	if prev != nil {
+		if up := strings.ToUpper(prev.Value); prev.Type == tokWord && keywords[up] && up != prev.Value && keywordFits(st.before, up) {
 			msg += " (keywords are upper case: did you mean " + up + "?)"
 		} else if t.Type == tokDateTime && prev.Type == tokOp {
 			kw := "DATE"
@@ -164,14 +258,13 @@ func unexpected(toks []lexer.Token, i int) string {
 	return msg
 }
 
-// keywordFits reports whether the keyword kw could stand in place of toks[i], judging by the
-// token before it, so that a lower-case keyword is corrected only where the upper-case one
-// would be accepted ("a = 1 and b = 2", but not "a date" or "a = 1 exists").
-func keywordFits(toks []lexer.Token, i int, kw string) bool {
-	if i == 0 {
+// keywordFits reports whether the keyword kw could stand after the token prev (nil: at the
+// start), so that a lower-case keyword is corrected only where the upper-case one would be
+// accepted ("a = 1 and b = 2", but not "a date" or "a = 1 exists").
+func keywordFits(prev *lexer.Token, kw string) bool {
+	if prev == nil {
 		return kw == "NOT"
 	}
-	prev := toks[i-1]
 	switch {
 	case prev.Type == tokOp:
 		return kw == "DATE" || kw == "TIME"
@@ -187,13 +280,13 @@ func keywordFits(toks []lexer.Token, i int, kw string) bool {
 	}
 }
 
-// expected lists what the grammar accepts after toks[i-1].
-func expected(toks []lexer.Token, i int) string {
+// expected lists what the grammar accepts after the token before st.
+func expected(st site) string {
 	const condition = `a tag, NOT or "("`
-	if i == 0 {
+	prev := st.prev
+	if prev == nil {
 		return condition
 	}
-	prev := toks[i-1]
 	switch prev.Type {
 	case tokOp:
 		if prev.Value == "=" {
@@ -216,44 +309,44 @@ func expected(toks []lexer.Token, i int) string {
 			return "a time such as 2021-11-23T22:04:19Z after TIME"
 		case "EXISTS":
 		default:
-			return fmt.Sprintf("an operator (=, <, <=, >, >=, CONTAINS or EXISTS) after tag %s", prev.Value)
+			tag, cut := shorten(prev.Value)
+			return fmt.Sprintf("an operator (=, <, <=, >, >=, CONTAINS or EXISTS) after tag %s%s", tag, cut)
 		}
 	}
-	depth := 0
-	for _, t := range toks[:i] {
-		if t.Type == tokPunct {
-			if t.Value == "(" {
-				depth++
-			} else {
-				depth--
-			}
-		}
-	}
-	if depth > 0 {
+	if st.open > 0 {
 		return `AND, OR or ")"`
 	}
 	return "AND, OR or end of query"
 }
 
-func describe(t lexer.Token) string {
+// shorten cuts a long token short for an error message, at a rune boundary so that the
+// message stays valid UTF-8, and returns the cut text and "…", or v and "".
+func shorten(v string) (string, string) {
 	const max = 24
+	if len(v) <= max {
+		return v, ""
+	}
+	end := max
+	for end > 0 && !utf8.RuneStart(v[end]) {
+		end--
+	}
+	return v[:end], "…"
+}
+
+// describe names a token in an error message.
+func describe(t lexer.Token) string {
+	v, cut := shorten(t.Value)
 	switch t.Type {
 	case tokEOF:
 		return "end of query"
 	case tokString:
-		if len(t.Value) > max {
-			return "string " + t.Value[:max] + "…"
-		}
-		return "string " + t.Value
+		return "string " + v + cut
 	case tokNumber:
-		return "number " + t.Value
+		return "number " + v + cut
 	case tokDateTime:
-		return t.Value
+		return v
 	}
-	if len(t.Value) > max {
-		return fmt.Sprintf("%q…", t.Value[:max])
-	}
-	return fmt.Sprintf("%q", t.Value)
+	return fmt.Sprintf("%q", v) + cut
 }
 
 // positionOf computes the Position of a byte offset in s.

@@ -6,9 +6,17 @@ import "strings"
 // keyword, strings single-quoted with inner quotes doubled, numbers, dates and times as
 // written, and parentheses only where precedence needs them.
 func (q *Query) String() string {
-	var b strings.Builder
-	printOr(&b, q.Expr, top)
-	return b.String()
+	var p printer
+	p.or(q.Expr, top)
+	return p.String()
+}
+
+// printer prints the canonical form. With a limit, it also finds the first condition whose
+// printout ends past limit bytes.
+type printer struct {
+	strings.Builder
+	limit int        // 0: none
+	over  *Condition // the first condition that ends past limit
 }
 
 // context is where an expression is printed; it decides whether parentheses are needed.
@@ -20,9 +28,9 @@ const (
 	notOperand                // the operand of NOT
 )
 
-func printOr(b *strings.Builder, or *Or, ctx context) {
+func (b *printer) or(or *Or, ctx context) {
 	if len(or.Terms) == 1 {
-		printAnd(b, or.Terms[0], ctx)
+		b.and(or.Terms[0], ctx)
 		return
 	}
 	if ctx != top {
@@ -32,16 +40,16 @@ func printOr(b *strings.Builder, or *Or, ctx context) {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
-		printAnd(b, and, top)
+		b.and(and, top)
 	}
 	if ctx != top {
 		b.WriteByte(')')
 	}
 }
 
-func printAnd(b *strings.Builder, and *And, ctx context) {
+func (b *printer) and(and *And, ctx context) {
 	if len(and.Factors) == 1 {
-		printUnary(b, and.Factors[0], ctx)
+		b.unary(and.Factors[0], ctx)
 		return
 	}
 	if ctx == notOperand {
@@ -51,22 +59,25 @@ func printAnd(b *strings.Builder, and *And, ctx context) {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
-		printUnary(b, u, andFactor)
+		b.unary(u, andFactor)
 	}
 	if ctx == notOperand {
 		b.WriteByte(')')
 	}
 }
 
-func printUnary(b *strings.Builder, u *Unary, ctx context) {
+func (b *printer) unary(u *Unary, ctx context) {
 	switch {
 	case u.Not != nil:
 		b.WriteString("NOT ")
-		printUnary(b, u.Not, notOperand)
+		b.unary(u.Not, notOperand)
 	case u.Group != nil:
-		printOr(b, u.Group, ctx)
+		b.or(u.Group, ctx)
 	default:
-		u.Cond.print(b)
+		u.Cond.print(&b.Builder)
+		if b.limit > 0 && b.over == nil && b.Len() > b.limit {
+			b.over = u.Cond
+		}
 	}
 }
 
