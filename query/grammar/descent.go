@@ -33,7 +33,7 @@ type descent struct {
 	read         int         // how many tokens were read, tok included (up to 3)
 	depth        int         // parentheses and NOTs open around the token being parsed
 	parens       int         // parentheses open before tok
-	err   error       // the first error (an *Error); once set, every function returns at once
+	err          error       // the first error (an *Error); once set, every function returns at once
 }
 
 // parseText parses the whole of s, which is at most MaxLength bytes long.
