@@ -147,7 +147,8 @@ func lowerCaseStart(msg string) bool {
 
 // sameShape reports whether two trees have the same structure up to positions and to the
 // parentheses that change nothing: it compares their fully parenthesised printouts, in which
-// nested ORs and ANDs are flattened (both are associative) and redundant groups dropped.
+// nested ORs and ANDs are flattened (both are associative) and redundant groups dropped, and
+// conditions are printed field by field (conditionShape), not by the printer under test.
 func sameShape(a, b *grammar.Query) bool {
 	return shape(a.Expr) == shape(b.Expr)
 }
@@ -195,7 +196,26 @@ func appendAndFactors(factors []string, u *grammar.Unary) []string {
 	case u.Group != nil:
 		return append(factors, shape(u.Group))
 	}
-	return append(factors, u.Cond.String())
+	return append(factors, conditionShape(u.Cond))
+}
+
+// conditionShape prints a condition's fields as they are, without the printer under test:
+// the tag, the operator's number, and the operand's kind and value.
+func conditionShape(c *grammar.Condition) string {
+	operand := "none"
+	if o := c.Operand; o != nil {
+		switch {
+		case o.Str != nil:
+			operand = fmt.Sprintf("str:%q", string(*o.Str))
+		case o.Number != nil:
+			operand = "num:" + *o.Number
+		case o.Date != nil:
+			operand = "date:" + *o.Date
+		case o.Time != nil:
+			operand = "time:" + *o.Time
+		}
+	}
+	return fmt.Sprintf("[%q op%d %s]", c.Tag, int(c.Op), operand)
 }
 
 func unaryShape(u *grammar.Unary) string {

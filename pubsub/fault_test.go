@@ -221,3 +221,33 @@ func TestNilQueryPointerIsAll(t *testing.T) {
 	_, err = s.Subscribe(ctx, "a", untypedNil, 1)
 	assert.True(t, errors.Is(err, pubsub.ErrNilQuery))
 }
+
+// Regression (found by TestModel): a subscription dropped for capacity no longer counts,
+// as soon as its Cancelled channel is closed.
+func TestCapacityDropUncountsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s, _ := loggedServer(t)
+	sub, err := s.Subscribe(ctx, "a", matchAll{}, 1)
+	require.NoError(t, err)
+	require.NoError(t, s.Publish(ctx, "fills the buffer"))
+	require.NoError(t, s.Publish(ctx, "finds it full"))
+	<-sub.Cancelled()
+	assert.ErrorIs(t, sub.Err(), pubsub.ErrOutOfCapacity)
+	assert.Equal(t, 0, s.NumClients())
+	assert.Equal(t, 0, s.NumClientSubscriptions("a"))
+}
+
+// Regression (found by TestModel): unsubscribing one of a client's two subscriptions
+// leaves exactly the other one counted.
+func TestUnsubscribeOneOfTwoCountsTheOther(t *testing.T) {
+	ctx := context.Background()
+	s, _ := loggedServer(t)
+	_, err := s.Subscribe(ctx, "c", matchAll{}, 1)
+	require.NoError(t, err)
+	other, err := s.Subscribe(ctx, "c", keyEquals{"k", "1"}, 1)
+	require.NoError(t, err)
+	require.NoError(t, s.Unsubscribe(ctx, "c", matchAll{}))
+	assert.Equal(t, 1, s.NumClientSubscriptions("c"))
+	assert.Equal(t, 1, s.NumClients())
+	assert.NoError(t, other.Err())
+}
