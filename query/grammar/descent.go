@@ -29,11 +29,17 @@ import (
 type descent struct {
 	sc           scanner
 	tok          lexer.Token // the next token
-	prev, before lexer.Token // the two tokens before it, for error messages
+	prev, before seen        // the two tokens before it, for error messages
 	read         int         // how many tokens were read, tok included (up to 3)
 	depth        int         // parentheses and NOTs open around the token being parsed
 	parens       int         // parentheses open before tok
 	err          error       // the first error (an *Error); once set, every function returns at once
+}
+
+// seen is what an error message needs of a token before the one it is about.
+type seen struct {
+	typ   lexer.TokenType
+	value string
 }
 
 // parseText parses the whole of s, which is at most MaxLength bytes long.
@@ -75,7 +81,8 @@ func (p *descent) skip() {
 	if p.read < 3 {
 		p.read++
 	}
-	p.before, p.prev, p.tok = p.prev, p.tok, t
+	p.before, p.prev = p.prev, seen{p.tok.Type, p.tok.Value}
+	p.tok = t
 }
 
 // isWord reports whether the next token is the word w (a keyword).
@@ -92,10 +99,10 @@ func (p *descent) fail() {
 	}
 	st := site{tok: &p.tok, open: p.parens}
 	if p.read > 1 {
-		st.prev = &p.prev
+		st.prev = &lexer.Token{Type: p.prev.typ, Value: p.prev.value}
 	}
 	if p.read > 2 {
-		st.before = &p.before
+		st.before = &lexer.Token{Type: p.before.typ, Value: p.before.value}
 	}
 	p.err = errorAt(p.tok.Pos, unexpected(st))
 }

@@ -485,3 +485,18 @@ func TestErrorMessagesAreValidUTF8(t *testing.T) {
 	_, err = Parse("a = 1 \xef\xbf")
 	assert.EqualError(t, err, "1:7: unexpected character (invalid UTF-8)")
 }
+
+// Parse stops at the first error: what follows it is not read, not even to be scanned, so
+// that a lexical error after it is not the one reported, and a wrong start of a long text
+// is reported as soon as it is seen.
+func TestParseStopsAtTheFirstError(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"a = OR b = 1 'never closed", `1:5: unexpected "OR", expected a string, number, DATE or TIME after "="`},
+		{"a = OR " + strings.Repeat("a=1 OR ", 2300) + `"`, `1:5: unexpected "OR", expected a string, number, DATE or TIME after "="`},
+		{"a b = 1 @", `1:3: unexpected "b", expected an operator (=, <, <=, >, >=, CONTAINS or EXISTS) after tag a`},
+		{"(a = 1 OR = 2) " + strings.Repeat("(", 100), `1:11: unexpected "=", expected a tag, NOT or "("`},
+	} {
+		_, err := Parse(tc.in)
+		assert.EqualError(t, err, tc.want, "%.40q", tc.in)
+	}
+}
