@@ -317,23 +317,21 @@ func TestValidateAgreesWithNew(t *testing.T) {
 }
 
 // KeyMatchFunc's matcher, given the values of its key, agrees with Matches on every event set;
-// only single conditions other than EXISTS have one.
+// only single conditions other than EXISTS have one. Which queries those are the test knows
+// by construction (keyMatchQuery), not by reading the query back.
 func TestKeyMatchFuncAgreesWithMatches(t *testing.T) {
-	single := rapid.Custom(func(t *rapid.T) string { return "(" + oracle.Condition().Draw(t, "cond") + ")" })
 	rapid.Check(t, func(t *rapid.T) {
-		text := rapid.OneOf(oracle.Query(), oracle.Condition(), single).Draw(t, "query")
+		text, tag, single := keyMatchQuery(t)
 		q, err := query.New(text)
-		require.NoError(t, err)
-		ast, err := grammar.Parse(text)
-		require.NoError(t, err)
+		require.NoError(t, err, "%q", text)
 		key, match := q.KeyMatchFunc()
-		cond := soleCondition(ast)
-		if cond == nil || cond.Op == grammar.OpExists {
+		if !single {
 			require.Nil(t, match, "%q is not one condition on a key's values", text)
+			require.Empty(t, key, "%q", text)
 			return
 		}
 		require.NotNil(t, match, "%q", text)
-		require.Equal(t, cond.Tag, key)
+		require.Equal(t, tag, key, "%q", text)
 		for range 4 {
 			e := oracle.Events().Draw(t, "events")
 			want, err := q.Matches(e)
@@ -343,21 +341,70 @@ func TestKeyMatchFuncAgreesWithMatches(t *testing.T) {
 	})
 }
 
-// soleCondition returns the one condition q consists of, parentheses aside, or nil.
-func soleCondition(q *grammar.Query) *grammar.Condition {
-	or := q.Expr
-	for len(or.Terms) == 1 && len(or.Terms[0].Factors) == 1 {
-		u := or.Terms[0].Factors[0]
-		switch {
-		case u.Not != nil:
-			return nil
-		case u.Group != nil:
-			or = u.Group
-		default:
-			return u.Cond
-		}
+// keyMatchQuery draws a query text and says how it was built: single is true, with the
+// condition's tag, for one condition other than EXISTS, written from its parts (tag,
+// operator, operand) in zero to three pairs of parentheses; single is false for an EXISTS
+// condition built the same way and for any query built with NOT, AND or OR at its top (over
+// generated queries, conditions or parenthesized conditions), itself maybe parenthesized.
+func keyMatchQuery(t *rapid.T) (text, tag string, single bool) {
+	sp := func(label string) string {
+		return rapid.SampledFrom([]string{" ", " ", "  ", "\t", "\n", "\u00a0"}).Draw(t, label)
 	}
-	return nil
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	parens := func(s string) string {
+		n := rapid.IntRange(0, 3).Draw(t, "parens")
+		return strings.Repeat("(", n) + s + strings.Repeat(")", n)
+	}
+	condition := func() (text, tag, op string) {
+		tag = rapid.SampledFrom(oracle.Tags).Draw(t, "tag")
+		op = rapid.SampledFrom([]string{"=", "<", "<=", ">", ">=", "CONTAINS", "EXISTS"}).Draw(t, "op")
+		var operand string
+		kinds := []string{"number", "date", "time"}
+		switch op {
+		case "EXISTS":
+			return tag + sp("space") + op, tag, op
+		case "CONTAINS":
+			kinds = []string{"string"}
+		case "=":
+			kinds = append(kinds, "string")
+		}
+		switch rapid.SampledFrom(kinds).Draw(t, "kind") {
+		case "string":
+			operand = quote(oracle.String().Draw(t, "string"))
+		case "number":
+			operand = oracle.Number().Draw(t, "number")
+		case "date":
+			operand = "DATE" + sp("space") + oracle.Date().Draw(t, "date")
+		default:
+			operand = "TIME" + sp("space") + oracle.Time().Draw(t, "time")
+		}
+		return tag + sp("space") + op + sp("space") + operand, tag, op
+	}
+	if rapid.Bool().Draw(t, "single") {
+		cond, tag, op := condition()
+		return parens(cond), tag, op != "EXISTS"
+	}
+	part := func() string {
+		switch rapid.IntRange(0, 2).Draw(t, "part") {
+		case 0:
+			return oracle.Query().Draw(t, "query")
+		case 1:
+			return oracle.Condition().Draw(t, "condition")
+		}
+		cond, _, _ := condition()
+		return parens(cond)
+	}
+	switch rapid.IntRange(0, 3).Draw(t, "compound") {
+	case 0:
+		text = "NOT" + sp("space") + part()
+	case 1:
+		text = "NOT" + sp("space") + "(" + part() + ")"
+	case 2:
+		text = part() + sp("space") + "AND" + sp("space") + part()
+	default:
+		text = part() + sp("space") + "OR" + sp("space") + part()
+	}
+	return parens(text), "", false
 }
 
 func TestKeyMatchFunc(t *testing.T) {
@@ -381,6 +428,58 @@ func TestKeyMatchFunc(t *testing.T) {
 	assert.True(t, match([]string{"7", "100stake"}))
 	assert.False(t, match([]string{"99", "abc"}))
 	assert.False(t, match(nil))
+}
+
+// KeyMatchFunc's matcher of a CONTAINS condition is a substring test on each value, as the
+// contract's "String" rule says: the needle may stand anywhere in a value, any value of the
+// key may hold it, the empty needle is in every value, and bytes are compared, not runes
+// or letters.
+func TestKeyMatchFuncContains(t *testing.T) {
+	for _, tc := range []struct {
+		needle string
+		values []string
+		want   bool
+	}{
+		{"ell", []string{"hello"}, true},   // in the middle
+		{"llo", []string{"hello"}, true},   // at the end
+		{"o", []string{"hello"}, true},     // the last byte
+		{"hel", []string{"hello"}, true},   // at the start
+		{"hello", []string{"hello"}, true}, // the whole value
+		{"xyz", []string{"hello"}, false},
+		{"hello!", []string{"hello"}, false}, // longer than the value
+		{"olleh", []string{"hello"}, false},
+		{"Ell", []string{"hello"}, false},     // case matters
+		{"ell", []string{"he", "llo"}, false}, // not across values
+		{"ell", nil, false},
+		{"ell", []string{}, false},
+		{"", []string{"hello"}, true},
+		{"", []string{""}, true},
+		{"", []string{"x", ""}, true},
+		{"", nil, false}, // no value to hold it
+		{"x", []string{""}, false},
+		{"amount", []string{"100stake", "denom", "the amount", "z"}, true}, // only a later value, at its end
+		{"mid", []string{"abc", "xyz", "a mid b"}, true},                   // only the last, in its middle
+		{"mid", []string{"abc", "xyz", "a mi d"}, false},
+		{"é", []string{"café"}, true},
+		{"日本", []string{"こんにちは日本語"}, true},
+		{"本語", []string{"日本", "語", "日本語"}, true},
+		{"e", []string{"é"}, false},                   // é is one code point, no e in its bytes
+		{"\u0301", []string{"he\u0301llo"}, true},     // a combining accent inside a value
+		{"it's", []string{"no", "say it's so"}, true}, // a quote, doubled in the query
+		{"a\nb", []string{"xa\nby"}, true},
+		{"'", []string{"it's"}, true},
+	} {
+		text := "a.b CONTAINS '" + strings.ReplaceAll(tc.needle, "'", "''") + "'"
+		q, err := query.New(text)
+		require.NoError(t, err, text)
+		key, match := q.KeyMatchFunc()
+		require.NotNil(t, match, text)
+		assert.Equal(t, "a.b", key, text)
+		assert.Equal(t, tc.want, match(tc.values), "%s on %q", text, tc.values)
+		got, err := q.Matches(events{"a.b": tc.values, "other": {tc.needle}})
+		assert.NoError(t, err)
+		assert.Equal(t, tc.want, got, "Matches: %s on %q", text, tc.values)
+	}
 }
 
 // A nil *Query is All: CometBFT's query.All is a nil *Query, and code written for it passes

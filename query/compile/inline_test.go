@@ -3,8 +3,11 @@ package compile
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
+	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,15 +23,27 @@ import (
 
 const maxBound = 999999999999999999 // the largest integer of maxIntDigits digits
 
-// decimalCmp is what cmpLeadingInt stands for: LeadingDecimal and Cmp.
-func decimalCmp(t require.TestingT, v string, bound int64) (int, bool) {
-	b, ok := ParseDecimal(strconv.FormatInt(bound, 10))
-	require.True(t, ok)
-	d, ok := LeadingDecimal(v)
-	if !ok {
+// leadingNumber is how the contract reads a value as a number: its longest leading
+// -?[0-9]+(\.[0-9]+)?.
+var leadingNumber = regexp.MustCompile(`^(-?)([0-9]+)(?:\.([0-9]+))?`)
+
+// bigCmp is the contract's comparison of the value v with the integer bound, done with
+// math/big: v's leading number, read as the integer n of its digits scaled down by 10^f
+// (f fraction digits), compares with bound as n does with bound·10^f. ok is false if v has
+// no leading number.
+func bigCmp(t require.TestingT, v string, bound int64) (c int, ok bool) {
+	m := leadingNumber.FindStringSubmatch(v)
+	if m == nil {
 		return 0, false
 	}
-	return d.Cmp(b), true
+	n, ok := new(big.Int).SetString(m[2]+m[3], 10)
+	require.True(t, ok, "digits of %q", v)
+	if m[1] == "-" {
+		n.Neg(n)
+	}
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(m[3]))), nil)
+	b := new(big.Int).Mul(big.NewInt(bound), scale)
+	return n.Cmp(b), true
 }
 
 func TestCmpLeadingInt(t *testing.T) {
@@ -73,9 +88,9 @@ func TestCmpLeadingInt(t *testing.T) {
 				assert.True(t, ok)
 				assert.Equal(t, tc.want, c)
 			}
-			dc, dok := decimalCmp(t, tc.v, tc.bound)
-			assert.Equal(t, dok, ok, "LeadingDecimal")
-			assert.Equal(t, dc, c, "Cmp")
+			bc, bok := bigCmp(t, tc.v, tc.bound)
+			assert.Equal(t, bok, ok, "math/big reads a leading number")
+			assert.Equal(t, bc, c, "math/big comparison")
 		})
 	}
 }
@@ -148,15 +163,16 @@ func leading(b int64) *rapid.Generator[string] {
 	)
 }
 
-// The integer comparison agrees with LeadingDecimal and Cmp.
+// The integer comparison agrees with the contract's reading of the value, done with
+// math/big (bigCmp), not with the package's own Decimal.
 func TestCmpLeadingIntAgreesWithDecimal(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		b := bound().Draw(t, "bound")
 		v := leading(b).Draw(t, "value")
 		c, ok := cmpLeadingInt(v, b)
-		dc, dok := decimalCmp(t, v, b)
-		require.Equal(t, dok, ok, "LeadingDecimal(%q)", v)
-		require.Equal(t, dc, c, "%q against %d", v, b)
+		bc, bok := bigCmp(t, v, b)
+		require.Equal(t, bok, ok, "leading number of %q", v)
+		require.Equal(t, bc, c, "%q against %d", v, b)
 	})
 }
 
@@ -365,5 +381,119 @@ func TestInlineDoesNotAllocate(t *testing.T) {
 			allocs := testing.AllocsPerRun(100, func() { match(e) })
 			assert.Zero(t, allocs, "%s on %v", q, e)
 		}
+	}
+}
+
+// Every condition of a conjunction of string equalities counts, whichever closure holds the
+// conjunction (inline in 64 or 128 bytes, or sharing one allocation), at 3, 4 and 5
+// conditions and with short and long tags and values: the event set that satisfies them all
+// matches, and for each condition, event sets that satisfy every other condition but not
+// that one do not match, whether its key is missing, has no values, has only near misses of
+// the operand, or the operand is under another key.
+func TestStringEqualsEveryCondition(t *testing.T) {
+	long := func(prefix string, n int) string { return prefix + strings.Repeat("x", n-len(prefix)) }
+	short3 := []tagWant{{"a", "x"}, {"b", "y"}, {"c", "z"}}
+	short5 := []tagWant{{"a", "x"}, {"b", "y"}, {"c", "z"}, {"d", "w"}, {"e", "v"}}
+	medium := func(n int) []tagWant { // 8-byte tags, 10-byte wants: too big for 64 bytes
+		conds := make([]tagWant, n)
+		for i := range conds {
+			conds[i] = tagWant{fmt.Sprintf("attr.%03d", i), fmt.Sprintf("value-%04d", i)}
+		}
+		return conds
+	}
+	big := func(n int) []tagWant { // 45-byte tags, 60-byte wants
+		conds := make([]tagWant, n)
+		for i := range conds {
+			conds[i] = tagWant{long(fmt.Sprintf("tag%d.", i), 45), long(fmt.Sprintf("want%d-", i), 60)}
+		}
+		return conds
+	}
+	var closures []string // of the rows
+	for _, tc := range []struct {
+		name  string
+		conds []tagWant
+	}{
+		{"3 short", short3},
+		{"4 short", short5[:4]},
+		{"5 short", short5},
+		{"3 realistic", []tagWant{{"tm.event", "Tx"}, {"message.action", "send"}, {"transfer.recipient", "cosmos1qypqxpq9qcrs"}}},
+		{"3 medium", medium(3)},
+		{"4 medium", medium(4)},
+		{"5 medium", medium(5)},
+		{"2 long", big(2)},
+		{"3 long", big(3)},
+		{"4 long", big(4)},
+		{"5 long", big(5)},
+		{"3, long tag third", []tagWant{{"a", "x"}, {"b", "y"}, {long("third.", 45), "z"}}},
+		{"3, long tag and want third", []tagWant{{"a", "x"}, {"b", "y"}, {long("third.", 45), long("w-", 70)}}},
+		{"3, long tag first", []tagWant{{long("first.", 60), long("w-", 60)}, {"b", "y"}, {"c", "z"}}},
+		{"3, long wants", []tagWant{{"a", long("w1-", 40)}, {"b", long("w2-", 40)}, {"c", long("w3-", 40)}}},
+		{"4, long third", []tagWant{{"a", "x"}, {"b", "y"}, {long("third.", 50), long("w-", 50)}, {"d", "w"}}},
+		{"5, long last", []tagWant{{"a", "x"}, {"b", "y"}, {"c", "z"}, {"d", "w"}, {long("fifth.", 50), long("w-", 50)}}},
+		{"3, a tag twice", []tagWant{{"a", "x"}, {long("b.", 45), "y"}, {"a", long("w-", 60)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parts := make([]string, len(tc.conds))
+			for i, c := range tc.conds {
+				parts[i] = c.tag + " = '" + c.want + "'"
+			}
+			q := strings.Join(parts, " AND ")
+			ast, err := grammar.Parse(q)
+			require.NoError(t, err, q)
+			match, err := Compile(ast)
+			require.NoError(t, err, q)
+			closures = append(closures, funcName(match))
+
+			// events builds the event set in which every condition holds but skip (-1:
+			// none): each key has near misses of its operands, then the operands, except
+			// skip's, which break applies to.
+			events := func(skip int, brk string) map[string][]string {
+				ev := map[string][]string{"unrelated": {"x", "y"}}
+				for _, c := range tc.conds {
+					w := c.want
+					ev[c.tag] = append(ev[c.tag], w+"x", "x"+w)
+					if w != "" {
+						ev[c.tag] = append(ev[c.tag], w[:len(w)-1], w[:len(w)-1]+"#")
+					}
+				}
+				for i, c := range tc.conds {
+					if i != skip {
+						ev[c.tag] = append(ev[c.tag], c.want)
+					}
+				}
+				if skip < 0 {
+					return ev
+				}
+				c := tc.conds[skip]
+				switch brk {
+				case "missing":
+					delete(ev, c.tag)
+				case "empty":
+					ev[c.tag] = []string{}
+				case "elsewhere":
+					ev[c.tag+"x"] = []string{c.want}
+					ev[strings.ToUpper(c.tag)] = []string{c.want}
+				}
+				return ev
+			}
+			all := events(-1, "")
+			assert.True(t, match(all), "%s on %v", q, all)
+			for i, c := range tc.conds {
+				for _, brk := range []string{"near misses", "missing", "empty", "elsewhere"} {
+					if (brk == "missing" || brk == "empty") && slices.ContainsFunc(tc.conds, func(o tagWant) bool { return o != c && o.tag == c.tag }) {
+						continue // another condition needs the key
+					}
+					ev := events(i, brk)
+					assert.False(t, match(ev), "%s without condition %d (%s): %v", q, i+1, brk, ev)
+					assert.False(t, oracle.Eval(ast, ev), "oracle: %s without condition %d (%s)", q, i+1, brk)
+				}
+			}
+		})
+	}
+	// The rows reach every closure a conjunction of string equalities can get.
+	for _, name := range []string{"equalsIn64", "equalsIn128", "sharedEquals"} {
+		assert.True(t, slices.ContainsFunc(closures, func(f string) bool {
+			return strings.Contains(f, "."+name+".")
+		}), "no row reaches %s: %v", name, closures)
 	}
 }
