@@ -28,10 +28,22 @@
 // delivers. What a publish reads per candidate is kept small, because at
 // many distinct queries each block of memory is a cache miss: a query's
 // record (queryEntry) sits in one block with its first subscription and
-// that subscription's sink, and holds the query's matcher itself
-// (MatchFuncQuery) rather than only the query value. A query that depends
+// that subscription's sink, and holds a *query.Query's matcher itself
+// (its MatchFunc) rather than only the query value. A query that depends
 // on the values of one key (KeyMatchFuncQuery), filed under that key, is
 // handed the values the index has already looked up.
+//
+// # Faults in a user's query
+//
+// Only *query.Query, which never panics, takes those fast paths, and its
+// matcher runs unguarded. Any other Query is user code: its Matches runs
+// inside a deferred recover (userMatches), and its IndexTerms too, once,
+// when its first subscription arrives (inspect). A panic is logged with its
+// stack and counts as no match; the query's subscriptions are cancelled with
+// an error wrapping ErrQueryFailed once the index visit is over, since the
+// index must not change while it is visited (publish, cancelFailed). A
+// Subscribe whose IndexTerms panicked fails before anything is filed. The
+// only cost on the path of *query.Query is one length check per publish.
 //
 // # The query index
 //
