@@ -2,15 +2,16 @@ package pubsub_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/querybus/querybus/internal/bustest"
 	"github.com/querybus/querybus/pubsub"
 	"github.com/querybus/querybus/query"
 )
@@ -26,55 +27,28 @@ func invoiceEvents(i int) map[string][]string {
 	}
 }
 
-// drainers receive every subscription in its own goroutine until it is
-// cancelled. A drainer that receives fenceData calls fence.Done: a
-// benchmark publishes it now and then to wait for the drainers to catch up,
-// so that none falls behind and is cancelled for capacity.
-type drainers struct {
-	wg    sync.WaitGroup
-	fence sync.WaitGroup
-}
-
+// fenceData is the data of a fence (see bustest.Drainers).
 var fenceData any = new(int)
 
-func (d *drainers) add(sub *pubsub.Subscription) {
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		for {
-			select {
-			case m := <-sub.Out():
-				if m.Data() == fenceData {
-					d.fence.Done()
-				}
-			case <-sub.Cancelled():
-				return
-			}
-		}
-	}()
+func isFence(m pubsub.Message) bool { return m.Data() == fenceData }
+
+func drain(d *bustest.Drainers, sub *pubsub.Subscription) {
+	bustest.Drain(d, sub.Out(), sub.Cancelled(), isFence)
 }
 
-// benchServer starts a server with n subscriptions of distinct clients;
-// query(i) gives subscription i's query.
-//
-// The returned func stops the server and reports how many subscriptions
-// were still live (drainers that fall behind are cancelled for capacity).
-func benchServer(b *testing.B, n int, q func(i int) pubsub.Query) (*pubsub.Server, *drainers, func()) {
+// benchServer starts a server with n subscriptions of distinct clients,
+// each received by a drainer of d; query(i) gives subscription i's query.
+// The benchmark defers d.StopBench.
+func benchServer(b *testing.B, n int, q func(i int) pubsub.Query) (*pubsub.Server, *bustest.Drainers) {
 	s := pubsub.NewServer()
 	require.NoError(b, s.Start())
-	d := &drainers{}
+	d := &bustest.Drainers{}
 	for i := 0; i < n; i++ {
 		sub, err := s.Subscribe(context.Background(), fmt.Sprintf("client-%d", i), q(i), 1000)
 		require.NoError(b, err)
-		d.add(sub)
+		drain(d, sub)
 	}
-	return s, d, func() {
-		// Drainers that fell behind were cancelled for capacity: say how
-		// many subscriptions were still live at the end.
-		b.ReportMetric(float64(s.NumClients()), "live-subs")
-		require.NoError(b, s.Stop())
-		d.wg.Wait()
-	}
+	return s, d
 }
 
 // BenchmarkPublish: N subscriptions, each with a distinct query, of which
@@ -82,8 +56,8 @@ func benchServer(b *testing.B, n int, q func(i int) pubsub.Query) (*pubsub.Serve
 func BenchmarkPublish(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("distinct/N=%d", n), func(b *testing.B) {
-			s, _, stop := benchServer(b, n, func(i int) pubsub.Query { return invoiceQuery(i) })
-			defer stop()
+			s, d := benchServer(b, n, func(i int) pubsub.Query { return invoiceQuery(i) })
+			defer d.StopBench(b, s, b.N) // one subscriber each
 			events := make([]map[string][]string, n)
 			for i := range events {
 				events[i] = invoiceEvents(i)
@@ -102,8 +76,8 @@ func BenchmarkPublish(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("shared/N=%d", n), func(b *testing.B) {
 			q := invoiceQuery(7)
-			s, d, stop := benchServer(b, n, func(int) pubsub.Query { return q })
-			defer stop()
+			s, d := benchServer(b, n, func(int) pubsub.Query { return q })
+			defer d.StopBench(b, s, b.N*n) // every subscriber each
 			events := invoiceEvents(7)
 			var data any = "invoice"
 			ctx := context.Background()
@@ -114,11 +88,11 @@ func BenchmarkPublish(b *testing.B) {
 					b.Fatal(err)
 				}
 				if i%500 == 499 { // every subscriber has room for 1000
-					d.fence.Add(n)
+					d.Fence.Add(n)
 					if err := s.PublishWithEvents(ctx, fenceData, events); err != nil {
 						b.Fatal(err)
 					}
-					d.fence.Wait()
+					d.Fence.Wait()
 				}
 			}
 		})
@@ -127,8 +101,8 @@ func BenchmarkPublish(b *testing.B) {
 
 // BenchmarkPublishNoMatch: 100 distinct queries, none matching.
 func BenchmarkPublishNoMatch(b *testing.B) {
-	s, _, stop := benchServer(b, 100, func(i int) pubsub.Query { return invoiceQuery(i) })
-	defer stop()
+	s, d := benchServer(b, 100, func(i int) pubsub.Query { return invoiceQuery(i) })
+	defer d.StopBench(b, s, 0)
 	events := invoiceEvents(-1)
 	var data any = "invoice"
 	ctx := context.Background()
@@ -145,10 +119,17 @@ func BenchmarkPublishNoMatch(b *testing.B) {
 func BenchmarkLatency(b *testing.B) {
 	s := pubsub.NewServer()
 	require.NoError(b, s.Start())
-	defer func() { require.NoError(b, s.Stop()) }()
 	ctx := context.Background()
 	sub, err := s.Subscribe(ctx, "client", invoiceQuery(1), 1)
 	require.NoError(b, err)
+	defer func() {
+		require.NoError(b, s.Stop())
+		// The loop received b.N messages: no more may be left, and none
+		// may have been refused for capacity.
+		if left := len(sub.Out()); (left != 0 || !errors.Is(sub.Err(), pubsub.ErrServerStopped)) && !b.Failed() {
+			b.Fatalf("received %d messages and %d more were left, want %d (subscription ended with %v)", b.N, left, b.N, sub.Err())
+		}
+	}()
 	events := invoiceEvents(1)
 	var data any = "invoice"
 	b.ReportAllocs()
@@ -171,15 +152,15 @@ func TestPublishAllocatesNothing(t *testing.T) {
 	s := pubsub.NewServer()
 	require.NoError(t, s.Start())
 	ctx := context.Background()
-	d := &drainers{}
+	d := &bustest.Drainers{}
 	for i := 0; i < 10; i++ {
 		sub, err := s.Subscribe(ctx, fmt.Sprint(i), keyEquals{"k", fmt.Sprint(i)}, 10)
 		require.NoError(t, err)
-		d.add(sub)
+		drain(d, sub)
 	}
 	defer func() {
 		require.NoError(t, s.Stop())
-		d.wg.Wait()
+		d.Wait()
 	}()
 	var data any = "x"
 	none := map[string][]string{"k": {"none"}}
@@ -198,7 +179,8 @@ func TestPublishAllocatesNothing(t *testing.T) {
 // buffer, with no goroutine to wake, so that ns/op is the server's own cost
 // of a publish (taking it from the publisher, finding the candidates,
 // evaluating them, delivering); live-subs shows that no subscription was
-// cancelled for capacity.
+// cancelled for capacity. Each fails unless the Out channels gave up as
+// many messages as its publishes imply (none, for those that match none).
 
 var onOff = []bool{true, false}
 
@@ -234,6 +216,9 @@ type bufferedBench struct {
 	// every is how many publishes may pass between two drains; since is
 	// how many passed since the last.
 	every, since int
+	// deliveries is how many subscriptions each publish is delivered to;
+	// received counts the messages drain takes from them.
+	deliveries, received int
 }
 
 func newBufferedBench(b *testing.B, on bool, n, capacity, perPublish int, q func(i int) pubsub.Query, opts ...pubsub.Option) *bufferedBench {
@@ -253,10 +238,13 @@ func newBufferedBench(b *testing.B, on bool, n, capacity, perPublish int, q func
 	}
 	// Each subscription receives at most one message per perPublish
 	// publishes (1 when every publish reaches all, n when they take turns,
-	// 0 when none matches), so it fills after capacity*perPublish.
+	// 0 when none matches), so it fills after capacity*perPublish; a
+	// publish is delivered to n/perPublish of them.
 	bb.every = (capacity - 1) * perPublish
 	if perPublish == 0 {
 		bb.every = math.MaxInt
+	} else {
+		bb.deliveries = n / perPublish
 	}
 	return bb
 }
@@ -286,6 +274,7 @@ func (bb *bufferedBench) drain(b *testing.B) {
 	for _, sub := range bb.subs {
 		for len(sub.Out()) > 0 {
 			<-sub.Out()
+			bb.received++
 		}
 	}
 	bb.since = 0
@@ -307,9 +296,11 @@ func (bb *bufferedBench) stop(b *testing.B) {
 	require.NoError(b, bb.s.Stop())
 }
 
-// run is the body of a sub-benchmark: b.N publishes of events(i).
+// run is the body of a sub-benchmark: b.N publishes of events(i). It fails
+// b unless they were delivered b.N*deliveries times.
 func (bb *bufferedBench) run(b *testing.B, events func(i int) map[string][]string) {
 	bb.drain(b)
+	bb.received = 0
 	ctx := context.Background()
 	var data any = "tx"
 	b.ReportAllocs()
@@ -327,6 +318,10 @@ func (bb *bufferedBench) run(b *testing.B, events func(i int) map[string][]strin
 		live-- // the fence's
 	}
 	b.ReportMetric(float64(live), "live-subs")
+	bb.drain(b)
+	if want := b.N * bb.deliveries; bb.received != want {
+		b.Fatalf("subscriptions received %d messages, want %d (%d of %d live at the end)", bb.received, want, live, len(bb.subs))
+	}
 }
 
 const recipientFormat = "transfer.recipient = 'addr%d' AND tm.event = 'Tx'"

@@ -3,7 +3,6 @@ package typed_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,6 +18,8 @@ import (
 // setup of package pubsub's benchmarks: the same queries, the same events,
 // subscribers of capacity 1000 drained each by its own goroutine, and a
 // fence whenever a subscriber may have received 500 messages since the last.
+// Each fails unless the subscribers received every message it published to
+// them, no more and no fewer.
 
 type invoice struct{ number int }
 
@@ -31,30 +32,6 @@ func invoiceEvents(i int) map[string][]string {
 		"abci.account.owner":  {"Ivan"},
 		"abci.invoice.number": {fmt.Sprint(i)},
 	}
-}
-
-// drainers receive every subscription in its own goroutine until it is
-// cancelled; a drainer that receives the fence calls fence.Done.
-type drainers struct {
-	wg    sync.WaitGroup
-	fence sync.WaitGroup
-}
-
-func drain[M any](d *drainers, out <-chan M, cancelled <-chan struct{}, isFence func(M) bool) {
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		for {
-			select {
-			case m := <-out:
-				if isFence(m) {
-					d.fence.Done()
-				}
-			case <-cancelled:
-				return
-			}
-		}
-	}()
 }
 
 // The data and the fence: the same pointers for both servers, boxed once
@@ -70,47 +47,40 @@ var (
 type benchServer[D any] struct {
 	publish     func(ctx context.Context, data D, events map[string][]string) error
 	data, fence D
-	d           *drainers
-	stop        func()
+	d           *bustest.Drainers
+	// stop is the Drainers' StopBench: want messages, fences aside.
+	stop func(want int)
 }
 
 func untypedBench(b *testing.B, n int, q func(i int) pubsub.Query) benchServer[any] {
 	s := pubsub.NewServer()
 	require.NoError(b, s.Start())
-	d := &drainers{}
+	d := &bustest.Drainers{}
 	for i := 0; i < n; i++ {
 		sub, err := s.Subscribe(context.Background(), fmt.Sprintf("client-%d", i), q(i), 1000)
 		require.NoError(b, err)
-		drain(d, sub.Out(), sub.Cancelled(), func(m pubsub.Message) bool { return m.Data() == anyFence })
+		bustest.Drain(d, sub.Out(), sub.Cancelled(), func(m pubsub.Message) bool { return m.Data() == anyFence })
 	}
-	return benchServer[any]{s.PublishWithEvents, anyInvoice, anyFence, d, func() {
-		b.ReportMetric(float64(s.NumClients()), "live-subs")
-		require.NoError(b, s.Stop())
-		d.wg.Wait()
-	}}
+	return benchServer[any]{s.PublishWithEvents, anyInvoice, anyFence, d, func(want int) { d.StopBench(b, s, want) }}
 }
 
 func typedBench(b *testing.B, n int, q func(i int) pubsub.Query) benchServer[*invoice] {
 	s := typed.NewServer[*invoice]()
 	require.NoError(b, s.Start())
-	d := &drainers{}
+	d := &bustest.Drainers{}
 	for i := 0; i < n; i++ {
 		sub, err := s.Subscribe(context.Background(), fmt.Sprintf("client-%d", i), q(i), 1000)
 		require.NoError(b, err)
-		drain(d, sub.Out(), sub.Cancelled(), func(m typed.Message[*invoice]) bool { return m.Data() == theFence })
+		bustest.Drain(d, sub.Out(), sub.Cancelled(), func(m typed.Message[*invoice]) bool { return m.Data() == theFence })
 	}
-	return benchServer[*invoice]{s.PublishWithEvents, theInvoice, theFence, d, func() {
-		b.ReportMetric(float64(s.NumClients()), "live-subs")
-		require.NoError(b, s.Stop())
-		d.wg.Wait()
-	}}
+	return benchServer[*invoice]{s.PublishWithEvents, theInvoice, theFence, d, func(want int) { d.StopBench(b, s, want) }}
 }
 
 // distinct: n subscriptions with distinct queries, exactly one matching
 // each message. (Unlike pubsub's, it fences too, every 500 messages per
 // subscriber: with N=1 every message goes to the one subscriber.)
 func distinct[D any](b *testing.B, s benchServer[D], n int) {
-	defer s.stop()
+	defer s.stop(b.N) // one subscriber each
 	events := make([]map[string][]string, n)
 	for i := range events {
 		events[i] = invoiceEvents(i)
@@ -123,20 +93,20 @@ func distinct[D any](b *testing.B, s benchServer[D], n int) {
 			b.Fatal(err)
 		}
 		if i%(500*n) == 500*n-1 { // every subscriber has room for 1000
-			s.d.fence.Add(n)
+			s.d.Fence.Add(n)
 			for _, ev := range events {
 				if err := s.publish(ctx, s.fence, ev); err != nil {
 					b.Fatal(err)
 				}
 			}
-			s.d.fence.Wait()
+			s.d.Fence.Wait()
 		}
 	}
 }
 
 // shared: n subscriptions of one query, every one receiving every message.
 func shared[D any](b *testing.B, s benchServer[D], n int) {
-	defer s.stop()
+	defer s.stop(b.N * n) // every subscriber each
 	events := invoiceEvents(7)
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -146,11 +116,11 @@ func shared[D any](b *testing.B, s benchServer[D], n int) {
 			b.Fatal(err)
 		}
 		if i%500 == 499 { // every subscriber has room for 1000
-			s.d.fence.Add(n)
+			s.d.Fence.Add(n)
 			if err := s.publish(ctx, s.fence, events); err != nil {
 				b.Fatal(err)
 			}
-			s.d.fence.Wait()
+			s.d.Fence.Wait()
 		}
 	}
 }
@@ -183,18 +153,18 @@ func TestPublishAllocatesNothing(t *testing.T) {
 	s := typed.Wrap[*invoice](u)
 	require.NoError(t, s.Start())
 	ctx := context.Background()
-	d := &drainers{}
+	d := &bustest.Drainers{}
 	for i := 0; i < 10; i++ {
 		sub, err := s.Subscribe(ctx, fmt.Sprint(i), bustest.KeyEquals{Key: "k", Value: fmt.Sprint(i)}, 10)
 		require.NoError(t, err)
-		drain(d, sub.Out(), sub.Cancelled(), func(typed.Message[*invoice]) bool { return false })
+		bustest.Drain(d, sub.Out(), sub.Cancelled(), func(typed.Message[*invoice]) bool { return false })
 		other, err := typed.Wrap[string](u).Subscribe(ctx, "other"+fmt.Sprint(i), bustest.KeyEquals{Key: "k", Value: fmt.Sprint(i)}, 10)
 		require.NoError(t, err)
-		drain(d, other.Out(), other.Cancelled(), func(typed.Message[string]) bool { return false })
+		bustest.Drain(d, other.Out(), other.Cancelled(), func(typed.Message[string]) bool { return false })
 	}
 	defer func() {
 		require.NoError(t, s.Stop())
-		d.wg.Wait()
+		d.Wait()
 	}()
 	none := map[string][]string{"k": {"none"}}
 	one := map[string][]string{"k": {"3"}}
