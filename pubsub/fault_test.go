@@ -1,17 +1,16 @@
 package pubsub_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/querybus/querybus/internal/bustest"
 	"github.com/querybus/querybus/pubsub"
 	"github.com/querybus/querybus/query"
 )
@@ -47,29 +46,11 @@ func (q badTerms) IndexTerms() [][]pubsub.IndexTerm {
 	return terms[:1] // slice bounds out of range
 }
 
-// logBuffer is a concurrency-safe buffer for a server's text log.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // loggedServer starts a server whose log goes to the returned buffer.
-func loggedServer(t *testing.T, opts ...pubsub.Option) (*pubsub.Server, *logBuffer) {
+func loggedServer(t *testing.T, opts ...pubsub.Option) (*pubsub.Server, *bustest.SyncBuffer) {
 	t.Helper()
 	s := pubsub.NewServer(opts...)
-	logs := &logBuffer{}
+	logs := &bustest.SyncBuffer{}
 	s.SetLogger(slog.New(slog.NewTextHandler(logs, nil)))
 	require.NoError(t, s.Start())
 	t.Cleanup(func() { _ = s.Stop() })

@@ -47,7 +47,7 @@ func parseText(s string) (*Query, error) {
 	p := &descent{sc: newScanner(s)}
 	p.skip()
 	if p.err == nil && p.tok.Type == tokEOF {
-		p.err = errorAt(p.tok.Pos, `empty query: expected a condition such as tm.event = 'Tx'`)
+		p.err = errorAt(p.tok.Pos, msgEmpty)
 	}
 	if p.err != nil {
 		return nil, p.err

@@ -64,6 +64,9 @@ func checkLength(s string) error {
 	return nil
 }
 
+// msgEmpty is the message of a text with no token.
+const msgEmpty = `empty query: expected a condition such as tm.event = 'Tx'`
+
 // tokenizeQuery checks the length of s and tokenizes it; an empty query is an error.
 func tokenizeQuery(s string) ([]lexer.Token, error) {
 	if err := checkLength(s); err != nil {
@@ -74,7 +77,7 @@ func tokenizeQuery(s string) ([]lexer.Token, error) {
 		return nil, err
 	}
 	if len(toks) == 1 {
-		return nil, errorAt(toks[0].Pos, `empty query: expected a condition such as tm.event = 'Tx'`)
+		return nil, errorAt(toks[0].Pos, msgEmpty)
 	}
 	return toks, nil
 }
