@@ -82,10 +82,10 @@ func TestEngineOf(t *testing.T) {
 	defer func() { require.NoError(t, s.Stop()) }()
 	ctx := context.Background()
 	out := make(chan string, 4)
-	h, err := bus.Subscribe(ctx, e, "typed", matchAll{}, out, func(data any, _ map[string][]string) (string, bool) {
+	h, err := bus.Subscribe(ctx, e, "typed", matchAll{}, out, func(data any, _ map[string][]string, _ uint64) (string, bool) {
 		str, ok := data.(string)
 		return str, ok
-	})
+	}, bus.SubOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, 1, s.NumClients())
 	require.NoError(t, s.Publish(ctx, 1)) // not a string: skipped, not counted against capacity

@@ -67,6 +67,16 @@ func (s untypedSUT) SubscribeUnbuffered(ctx context.Context, clientID string, q 
 	return untypedSub{sub}, nil
 }
 
+func (s untypedSUT) SubscribeWith(ctx context.Context, clientID string, q pubsub.Query, opts ...pubsub.SubscribeOption) (bustest.Sub, error) {
+	sub, err := s.Server.SubscribeWith(ctx, clientID, q, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return untypedSub{sub}, nil
+}
+
+func (s untypedSUT) Untyped() *pubsub.Server { return s.Server }
+
 func (s untypedSUT) Publish(ctx context.Context, data string) error {
 	return s.Server.Publish(ctx, data)
 }
@@ -79,7 +89,15 @@ type untypedSub struct{ *pubsub.Subscription }
 
 func toMsg(m pubsub.Message) bustest.Msg {
 	d, _ := m.Data().(string)
-	return bustest.Msg{Data: d, Events: m.Events()}
+	return bustest.Msg{Data: d, Events: m.Events(), Seq: m.Seq()}
+}
+
+func (s untypedSub) Range(yield func(bustest.Msg) bool) {
+	for m := range s.Messages() {
+		if !yield(toMsg(m)) {
+			return
+		}
+	}
 }
 
 func (s untypedSub) TryRecv() (bustest.Msg, bool) { return bustest.TryRecv(s.Out(), toMsg) }

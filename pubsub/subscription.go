@@ -1,18 +1,31 @@
 package pubsub
 
-import "github.com/querybus/querybus/internal/bus"
+import (
+	"iter"
 
-// Message is what a subscription receives: the published data and the
-// events it was published with.
+	"github.com/querybus/querybus/internal/bus"
+)
+
+// Message is what a subscription receives: the published data, the events
+// it was published with, and its sequence number.
 type Message struct {
 	data   interface{}
 	events map[string][]string
+	seq    uint64
 }
 
-// NewMessage returns a Message with the given data and events.
+// NewMessage returns a Message with the given data and events, and sequence
+// number 0.
 func NewMessage(data interface{}, events map[string][]string) Message {
 	return Message{data: data, events: events}
 }
+
+// Seq returns the message's sequence number: 1, 2, 3, ... in the order the
+// server took the messages published to it, never reused during the
+// server's lifetime (Reset does not restart them). A subscription receives
+// messages in increasing Seq order; resume after the last one seen with
+// SubscribeWith and After. It is 0 for a message made by NewMessage.
+func (m Message) Seq() uint64 { return m.seq }
 
 // Data returns the published data.
 func (m Message) Data() interface{} { return m.data }
@@ -52,3 +65,15 @@ func (s *Subscription) Cancelled() <-chan struct{} { return s.h.Cancelled() }
 // error for which errors.Is(err, ErrQueryFailed) holds, naming the query's
 // method that panicked and the panic value.
 func (s *Subscription) Err() error { return s.h.Err() }
+
+// Messages returns an iterator over the messages received on Out, in order,
+// until the subscription is cancelled: it then yields what is left on Out
+// and ends, and Err says why. Breaking out of the loop does not unsubscribe.
+//
+//	for msg := range sub.Messages() {
+//		...
+//	}
+//	if err := sub.Err(); err != pubsub.ErrUnsubscribed { ... }
+func (s *Subscription) Messages() iter.Seq[Message] {
+	return bus.Messages(s.out, s.h)
+}

@@ -108,6 +108,14 @@ func (s sut[T]) SubscribeUnbuffered(ctx context.Context, clientID string, q pubs
 	return tsub[T]{sub, s.dec}, nil
 }
 
+func (s sut[T]) SubscribeWith(ctx context.Context, clientID string, q pubsub.Query, opts ...pubsub.SubscribeOption) (bustest.Sub, error) {
+	sub, err := s.Server.SubscribeWith(ctx, clientID, q, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return tsub[T]{sub, s.dec}, nil
+}
+
 func (s sut[T]) Publish(ctx context.Context, data string) error {
 	return s.Server.Publish(ctx, s.enc(data))
 }
@@ -122,7 +130,15 @@ type tsub[T any] struct {
 }
 
 func (s tsub[T]) msg(m typed.Message[T]) bustest.Msg {
-	return bustest.Msg{Data: s.dec(m.Data()), Events: m.Events()}
+	return bustest.Msg{Data: s.dec(m.Data()), Events: m.Events(), Seq: m.Seq()}
+}
+
+func (s tsub[T]) Range(yield func(bustest.Msg) bool) {
+	for m := range s.Messages() {
+		if !yield(s.msg(m)) {
+			return
+		}
+	}
 }
 
 func (s tsub[T]) TryRecv() (bustest.Msg, bool) { return bustest.TryRecv(s.Out(), s.msg) }

@@ -49,20 +49,20 @@ func Wrap[T any](s *pubsub.Server) *Server[T] {
 
 // toMessage is the conversion of a subscription of a non-interface type T:
 // the data is delivered if it is a T.
-func toMessage[T any](data any, events map[string][]string) (Message[T], bool) {
+func toMessage[T any](data any, events map[string][]string, seq uint64) (Message[T], bool) {
 	d, ok := data.(T)
-	return Message[T]{data: d, events: events}, ok
+	return Message[T]{data: d, events: events, seq: seq}, ok
 }
 
 // toMessageNilable is the conversion of a subscription of an interface type
 // T: the data is delivered if it implements T or is nil (the zero T; a type
 // assertion alone would refuse it).
-func toMessageNilable[T any](data any, events map[string][]string) (Message[T], bool) {
+func toMessageNilable[T any](data any, events map[string][]string, seq uint64) (Message[T], bool) {
 	if data == nil {
-		return Message[T]{events: events}, true
+		return Message[T]{events: events, seq: seq}, true
 	}
 	d, ok := data.(T)
-	return Message[T]{data: d, events: events}, ok
+	return Message[T]{data: d, events: events, seq: seq}, ok
 }
 
 // Untyped returns the server underneath: the one given to Wrap, or the one
@@ -105,14 +105,29 @@ func (s *Server[T]) SubscribeUnbuffered(ctx context.Context, clientID string, qu
 	return s.subscribe(ctx, clientID, query, 0)
 }
 
-// subscribe registers with the engine a subscription whose Out is the
-// channel the engine delivers into, through s.conv.
+// SubscribeWith is pubsub.Server.SubscribeWith for messages whose data is a
+// T, with the same options (pubsub.Capacity, pubsub.After,
+// pubsub.FallBehind): for this subscription, "messages" are the messages
+// whose data is a T. Resuming After a sequence number replays the retained
+// messages of type T whose events match the query; a subscription that
+// falls behind is cancelled only when the history evicts such a message it
+// has not received. It panics if FallBehind is given with Capacity(0).
+func (s *Server[T]) SubscribeWith(ctx context.Context, clientID string, query pubsub.Query, opts ...pubsub.SubscribeOption) (*Subscription[T], error) {
+	return s.subscribeWith(ctx, clientID, query, bus.SubConfigOf("typed", opts))
+}
+
 func (s *Server[T]) subscribe(ctx context.Context, clientID string, query pubsub.Query, capacity int) (*Subscription[T], error) {
+	return s.subscribeWith(ctx, clientID, query, bus.SubConfig{Capacity: capacity})
+}
+
+// subscribeWith registers with the engine a subscription whose Out is the
+// channel the engine delivers into, through s.conv.
+func (s *Server[T]) subscribeWith(ctx context.Context, clientID string, query pubsub.Query, c bus.SubConfig) (*Subscription[T], error) {
 	if query == nil {
 		return nil, pubsub.ErrNilQuery
 	}
-	out := make(chan Message[T], capacity)
-	h, err := bus.Subscribe(ctx, s.eng, clientID, query, out, s.conv)
+	out := make(chan Message[T], c.Capacity)
+	h, err := bus.Subscribe(ctx, s.eng, clientID, query, out, s.conv, c.SubOptions)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +159,11 @@ func (s *Server[T]) Publish(ctx context.Context, msg T) error {
 func (s *Server[T]) PublishWithEvents(ctx context.Context, msg T, events map[string][]string) error {
 	return s.s.PublishWithEvents(ctx, msg, events)
 }
+
+// Stats returns the underlying server's counters; see pubsub.Server.Stats.
+// They count every message and subscription of the server, whatever its
+// type.
+func (s *Server[T]) Stats() pubsub.Stats { return s.s.Stats() }
 
 // Start starts the underlying server; see pubsub.Server.
 func (s *Server[T]) Start() error { return s.s.Start() }

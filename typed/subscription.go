@@ -1,18 +1,30 @@
 package typed
 
-import "github.com/querybus/querybus/internal/bus"
+import (
+	"iter"
+
+	"github.com/querybus/querybus/internal/bus"
+)
 
 // Message is what a subscription of a Server[T] receives: the published
-// data, a T, and the events it was published with.
+// data, a T, the events it was published with, and its sequence number.
 type Message[T any] struct {
 	data   T
 	events map[string][]string
+	seq    uint64
 }
 
-// NewMessage returns a Message with the given data and events.
+// NewMessage returns a Message with the given data and events, and sequence
+// number 0.
 func NewMessage[T any](data T, events map[string][]string) Message[T] {
 	return Message[T]{data: data, events: events}
 }
+
+// Seq returns the message's sequence number, as pubsub.Message.Seq: the
+// server numbers every message it takes, whatever its type, so that the
+// messages a typed subscription receives have increasing, not consecutive,
+// numbers. It is 0 for a message made by NewMessage.
+func (m Message[T]) Seq() uint64 { return m.seq }
 
 // Data returns the published data.
 func (m Message[T]) Data() T { return m.data }
@@ -51,3 +63,10 @@ func (s *Subscription[T]) Cancelled() <-chan struct{} { return s.h.Cancelled() }
 // Err returns nil while the subscription is live, then why it was cancelled:
 // pubsub.ErrUnsubscribed, pubsub.ErrOutOfCapacity or pubsub.ErrServerStopped.
 func (s *Subscription[T]) Err() error { return s.h.Err() }
+
+// Messages returns an iterator over the messages received on Out, in order,
+// until the subscription is cancelled: it then yields what is left on Out
+// and ends, and Err says why. Breaking out of the loop does not unsubscribe.
+func (s *Subscription[T]) Messages() iter.Seq[Message[T]] {
+	return bus.Messages(s.out, s.h)
+}

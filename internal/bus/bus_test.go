@@ -20,7 +20,7 @@ func (all) Matches(map[string][]string) (bool, error) { return true, nil }
 func (all) String() string                            { return "all" }
 
 // onlyInts is the conversion of a typed view of ints.
-func onlyInts(data any, _ map[string][]string) (int, bool) {
+func onlyInts(data any, _ map[string][]string, _ uint64) (int, bool) {
 	i, ok := data.(int)
 	return i, ok
 }
@@ -51,7 +51,7 @@ func TestDeclinedMessagesDoNotCountAgainstCapacity(t *testing.T) {
 	e := started(t)
 	ctx := context.Background()
 	out := make(chan int, 1)
-	h, err := bus.Subscribe(ctx, e, "c", all{}, out, onlyInts)
+	h, err := bus.Subscribe(ctx, e, "c", all{}, out, onlyInts, bus.SubOptions{})
 	require.NoError(t, err)
 	for i := 0; i < 3; i++ {
 		require.NoError(t, e.Publish(ctx, "not an int", nil))
@@ -70,7 +70,7 @@ func TestUnbufferedDeclinedMessageDoesNotBlock(t *testing.T) {
 	e := started(t)
 	ctx := context.Background()
 	out := make(chan int)
-	h, err := bus.Subscribe(ctx, e, "c", all{}, out, onlyInts)
+	h, err := bus.Subscribe(ctx, e, "c", all{}, out, onlyInts, bus.SubOptions{})
 	require.NoError(t, err)
 	require.NoError(t, e.Publish(ctx, "skipped", nil))
 	// Had the loop been waiting on out, it would not take this one.
@@ -87,9 +87,9 @@ func TestCountsAndStop(t *testing.T) {
 	assert.Equal(t, 3, e.BufferCapacity())
 	e.Start()
 	ctx := context.Background()
-	h1, err := bus.Subscribe(ctx, e, "a", all{}, make(chan int, 1), onlyInts)
+	h1, err := bus.Subscribe(ctx, e, "a", all{}, make(chan int, 1), onlyInts, bus.SubOptions{})
 	require.NoError(t, err)
-	_, err = bus.Subscribe(ctx, e, "a", all{}, make(chan int, 1), onlyInts)
+	_, err = bus.Subscribe(ctx, e, "a", all{}, make(chan int, 1), onlyInts, bus.SubOptions{})
 	assert.ErrorIs(t, err, bus.ErrAlreadySubscribed)
 	assert.Equal(t, 1, e.NumClients())
 	assert.Equal(t, 1, e.NumClientSubscriptions("a"))
@@ -102,7 +102,7 @@ func TestCountsAndStop(t *testing.T) {
 	e.Reset()
 	e.Start()
 	defer e.Stop()
-	_, err = bus.Subscribe(ctx, e, "a", all{}, make(chan int, 1), onlyInts)
+	_, err = bus.Subscribe(ctx, e, "a", all{}, make(chan int, 1), onlyInts, bus.SubOptions{})
 	require.NoError(t, err)
 }
 
@@ -114,6 +114,6 @@ func TestStopWithoutStart(t *testing.T) {
 
 func TestNilQuery(t *testing.T) {
 	e := bus.NewEngine(0, nil)
-	_, err := bus.Subscribe[int](context.Background(), e, "a", nil, make(chan int), onlyInts)
+	_, err := bus.Subscribe[int](context.Background(), e, "a", nil, make(chan int), onlyInts, bus.SubOptions{})
 	assert.ErrorIs(t, err, bus.ErrNilQuery)
 }

@@ -25,10 +25,12 @@ type observer struct {
 	errThen  error // the handle's Err at release
 }
 
-func (o *observer) Offer(any, map[string][]string) Outcome { return Full }
-func (o *observer) Send(any, map[string][]string, <-chan Request, <-chan struct{}) (Outcome, Request) {
+func (o *observer) Offer(any, map[string][]string, uint64) Outcome { return Full }
+func (o *observer) Send(any, map[string][]string, uint64, <-chan Request, <-chan struct{}) (Outcome, Request) {
 	return Sent, nil
 }
+func (o *observer) accepts(any, map[string][]string, uint64) bool { return true }
+func (o *observer) pump(*loop, *subscription, bool)               { panic("observer: no history") }
 
 func (o *observer) release() {
 	o.released = true
@@ -59,7 +61,7 @@ func TestCancelUpdatesCountsBeforeCancelling(t *testing.T) {
 			defer e.Stop()
 			o := &observer{e: e}
 			b := &sinkSubscription[int]{}
-			h, err := e.subscribe(ctx, "a", matchEverything{}, o, false, &b.sub, &b.qe)
+			h, err := e.subscribe(ctx, "a", matchEverything{}, o, false, SubOptions{}, &b.sub, &b.qe)
 			require.NoError(t, err)
 			o.h = h
 			require.Equal(t, 1, e.NumClients())

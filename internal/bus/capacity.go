@@ -15,3 +15,16 @@ func OutCapacity(pkg string, outCapacity []int) int {
 	}
 	panic(pkg + ": Subscribe: at most one outCapacity may be given")
 }
+
+// SubConfig is what a subscription's options ask for: its Out capacity and
+// the rest.
+type SubConfig struct {
+	Capacity int
+	SubOptions
+}
+
+// SubConfigOf reads the options given to SubscribeWith (a
+// []pubsub.SubscribeOption) for the package pkg, panicking on a contradiction.
+// Package pubsub sets it in its init function, so that the typed layer reads
+// pubsub's options without pubsub exporting how.
+var SubConfigOf func(pkg string, opts any) SubConfig

@@ -26,12 +26,25 @@ type Engine struct {
 	bufCap  int
 	logger  func() *slog.Logger
 	noIndex bool // QueryIndex(false)
+	history int  // History(n)
 
 	run atomic.Pointer[run]
 
 	// Counts, written only by the loop, read by anyone.
 	numClients atomic.Int64
 	clientSubs sync.Map // clientID -> *atomic.Int64, present while > 0
+
+	// Stats, written by the loop (delivered also by catching-up
+	// subscriptions), read by anyone. seq is the last sequence number
+	// taken; base the last one taken before the current run's history
+	// began (the history is empty until seq passes it).
+	seq          atomic.Uint64
+	base         atomic.Uint64
+	delivered    atomic.Uint64
+	cancelledCap atomic.Uint64
+	subs         atomic.Int64
+	queries      atomic.Int64
+	behind       atomic.Int64
 }
 
 // run holds the channels of one Start..Stop cycle; Reset swaps in a new one.
@@ -41,22 +54,41 @@ type run struct {
 	stop    chan struct{} // closed when Stop begins
 	done    chan struct{} // closed when the loop has exited
 	started atomic.Bool
+	pumps   sync.WaitGroup // the goroutines of subscriptions catching up
+	pumpsMu sync.Mutex
+	pumpSet map[*pumpState]struct{} // the same, for Settled
 }
 
 // envelope is one publish on its way to the loop or, with an unbuffered
-// publish queue, a request (req != nil): see loop.run.
+// publish queue, a request (req != nil): see loop.run. The loop gives a
+// publish its sequence number.
 type envelope struct {
 	data   any
 	events map[string][]string
 	req    Request
+	seq    uint64
+}
+
+// running reports whether the run has started and not begun to stop.
+func (r *run) running() bool {
+	if !r.started.Load() {
+		return false
+	}
+	select {
+	case <-r.stop:
+		return false
+	default:
+		return true
+	}
 }
 
 func newRun(bufCap int) *run {
 	return &run{
-		reqs: make(chan Request),
-		pubs: make(chan envelope, bufCap),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		reqs:    make(chan Request),
+		pubs:    make(chan envelope, bufCap),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		pumpSet: make(map[*pumpState]struct{}),
 	}
 }
 
@@ -69,6 +101,13 @@ type EngineOption func(*Engine)
 // indexed; off, it evaluates every distinct query. Deliveries are the same.
 func QueryIndex(enabled bool) EngineOption {
 	return func(e *Engine) { e.noIndex = !enabled }
+}
+
+// History makes the engine keep the last n messages it took, for
+// subscriptions that resume (SubOptions.After) or fall behind
+// (SubOptions.FallBehind). n must not be negative.
+func History(n int) EngineOption {
+	return func(e *Engine) { e.history = n }
 }
 
 // NewEngine returns a stopped engine whose publish queue holds bufCap
@@ -105,8 +144,13 @@ func (e *Engine) Start() {
 		queries: make(map[string]*queryEntry),
 		clients: make(map[string]*client),
 		index:   newIndex(!e.noIndex),
+		seq:     e.seq.Load(),
+	}
+	if e.history > 0 {
+		l.hist.entries = make([]entry, e.history)
 	}
 	l.consider = l.considerQuery
+	e.base.Store(l.seq) // the history of this run begins empty
 	go l.run()
 }
 
@@ -134,6 +178,7 @@ func (e *Engine) Stop() {
 		}
 	}
 	<-r.done
+	r.pumps.Wait()
 }
 
 // Reset makes a stopped engine startable again, with no subscriptions and an
@@ -183,12 +228,22 @@ func (e *Engine) Publish(ctx context.Context, data any, events map[string][]stri
 	}
 }
 
+// SubOptions are the options of one subscription beyond its channel.
+type SubOptions struct {
+	// Resume: first deliver the retained messages after After.
+	Resume bool
+	After  uint64
+	// FallBehind: when a message finds Out full, catch up from the history
+	// instead of being cancelled.
+	FallBehind bool
+}
+
 // subscribe registers a subscription of clientID to q that the loop delivers
 // to through d, with blocking sends if blocking is true, recorded in s. It
 // returns the subscription's handle; ErrNilQuery, ErrAlreadySubscribed,
-// ErrServerStopped or ctx.Err() (nothing changed then) otherwise. Before
-// Start it waits for the loop.
-func (e *Engine) subscribe(ctx context.Context, clientID string, q Query, d Deliverer, blocking bool, s *subscription, qe *queryEntry) (*Handle, error) {
+// ErrServerStopped, a *TruncatedError or ctx.Err() (nothing changed then)
+// otherwise. Before Start it waits for the loop.
+func (e *Engine) subscribe(ctx context.Context, clientID string, q Query, d Deliverer, blocking bool, opts SubOptions, s *subscription, qe *queryEntry) (*Handle, error) {
 	if q == nil {
 		return nil, ErrNilQuery
 	}
@@ -198,25 +253,65 @@ func (e *Engine) subscribe(ctx context.Context, clientID string, q Query, d Deli
 		q:        q,
 		d:        d,
 		blocking: blocking,
+		opts:     opts,
 		h:        NewHandle(),
 		s:        s,
 		qe:       qe,
 		reply:    make(chan error, 1),
 	}
 	if err := e.do(ctx, req, req.reply, ErrServerStopped); err != nil {
+		if PublicError != nil {
+			err = PublicError(err)
+		}
 		return nil, err
 	}
 	return req.h, nil
 }
 
 // Subscribe registers a subscription of clientID to q delivering into out
-// (unbuffered, with blocking delivery, if cap(out) == 0) through conv. It
-// returns the subscription's handle; ErrNilQuery, ErrAlreadySubscribed,
-// ErrServerStopped or ctx.Err() (nothing changed then) otherwise. Before
+// (unbuffered, with blocking delivery, if cap(out) == 0) through conv, with
+// opts. It returns the subscription's handle; ErrNilQuery,
+// ErrAlreadySubscribed, ErrServerStopped, ErrHistoryTruncated (as
+// PublicError has it) or ctx.Err() (nothing changed then) otherwise. Before
 // Start it waits for the loop.
-func Subscribe[M any](ctx context.Context, e *Engine, clientID string, q Query, out chan M, conv Conv[M]) (*Handle, error) {
+func Subscribe[M any](ctx context.Context, e *Engine, clientID string, q Query, out chan M, conv Conv[M], opts SubOptions) (*Handle, error) {
 	b := &sinkSubscription[M]{sink: Sink[M]{out: out, conv: conv}}
-	return e.subscribe(ctx, clientID, q, &b.sink, cap(out) == 0, &b.sub, &b.qe)
+	return e.subscribe(ctx, clientID, q, &b.sink, cap(out) == 0, opts, &b.sub, &b.qe)
+}
+
+// Stats are the engine's counters; see pubsub.Stats, which has the same
+// fields.
+type Stats struct {
+	Published              uint64
+	Delivered              uint64
+	CancelledOutOfCapacity uint64
+	Clients                int
+	Subscriptions          int
+	Queries                int
+	Behind                 int
+	Queued                 int
+	Oldest                 uint64
+	Newest                 uint64
+}
+
+// Stats reads the counters without waiting for the loop.
+func (e *Engine) Stats() Stats {
+	newest := e.seq.Load()
+	st := Stats{
+		Published:              newest,
+		Delivered:              e.delivered.Load(),
+		CancelledOutOfCapacity: e.cancelledCap.Load(),
+		Clients:                int(e.numClients.Load()),
+		Subscriptions:          int(e.subs.Load()),
+		Queries:                int(e.queries.Load()),
+		Behind:                 int(e.behind.Load()),
+		Queued:                 len(e.run.Load().pubs),
+		Newest:                 newest,
+	}
+	if base := e.base.Load(); e.history > 0 && newest > base && e.run.Load().running() {
+		st.Oldest = max(base+1, newest-min(newest, uint64(e.history))+1)
+	}
+	return st
 }
 
 // sinkSubscription is a subscription's sink, its record and, if its query
@@ -267,7 +362,11 @@ func (e *Engine) IndexStats(ctx context.Context) (IndexStats, error) {
 // it returns stoppedErr; if ctx ends before the loop takes req, ctx.Err().
 // Once the loop has taken req it always replies.
 func (e *Engine) do(ctx context.Context, req Request, reply <-chan error, stoppedErr error) error {
-	r := e.run.Load()
+	return e.doOn(e.run.Load(), ctx, req, reply, stoppedErr)
+}
+
+// doOn is do on the run r.
+func (e *Engine) doOn(r *run, ctx context.Context, req Request, reply <-chan error, stoppedErr error) error {
 	select {
 	case <-r.stop:
 		return stoppedErr

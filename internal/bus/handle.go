@@ -30,3 +30,30 @@ func (h *Handle) cancel(err error) {
 	h.err = err
 	close(h.cancelled)
 }
+
+// Messages returns an iterator over out, the channel of the subscription
+// with handle h: it yields every message received until h is cancelled,
+// then what is left on out, and ends.
+func Messages[M any](out <-chan M, h *Handle) func(yield func(M) bool) {
+	return func(yield func(M) bool) {
+		for {
+			select {
+			case m := <-out:
+				if !yield(m) {
+					return
+				}
+			case <-h.cancelled:
+				for {
+					select {
+					case m := <-out:
+						if !yield(m) {
+							return
+						}
+					default:
+						return
+					}
+				}
+			}
+		}
+	}
+}

@@ -19,6 +19,7 @@ type subscribeReq struct {
 	q        Query
 	d        Deliverer
 	blocking bool
+	opts     SubOptions
 	h        *Handle
 	s        *subscription // zero, allocated by the caller (next to d, by Subscribe)
 	qe       *queryEntry   // zero, allocated with s: the query's entry if it is new
@@ -55,6 +56,13 @@ type loop struct {
 	// The queries whose Matches panicked during the publish in progress;
 	// their subscriptions are cancelled once the index visit is over.
 	failed []failure
+
+	// seq is the last sequence number taken (Engine.seq is its published
+	// copy); hist the retained messages; behind the subscriptions catching
+	// up from hist (each knows its position in it).
+	seq    uint64
+	hist   history
+	behind []*subscription
 }
 
 // failure is a query whose method panicked, and the error its subscriptions
@@ -91,14 +99,22 @@ type client struct {
 // allocates it in one block with its Sink, which a delivery reads next.
 type subscription struct {
 	// What a delivery reads first.
-	d         Deliverer
-	blocking  bool
-	cancelled bool
+	d          Deliverer
+	blocking   bool
+	cancelled  bool
+	behind     bool // catching up: publishes pass it by (see history.go)
+	fallBehind bool // SubOptions.FallBehind
 
 	h        *Handle
 	qe       *queryEntry
 	idx      int // position in qe.subs
 	clientID string
+
+	// While behind: everything up to cursor has been handed over (sent on
+	// Out, or in the hands of the subscription's catch-up goroutine), and
+	// its position in loop.behind.
+	cursor    uint64
+	behindIdx int
 }
 
 func (l *loop) run() {
@@ -169,6 +185,15 @@ func (l *loop) shutdown() {
 // to them: deliveries come after every evaluation, because a blocking one
 // handles requests, which change the index.
 func (l *loop) publish(env envelope) {
+	l.seq++
+	env.seq = l.seq
+	l.e.seq.Store(l.seq)
+	if l.hist.entries != nil {
+		if len(l.behind) != 0 && l.hist.full() {
+			l.evicting(l.hist.at(l.hist.oldest))
+		}
+		l.hist.add(entry{seq: env.seq, data: env.data, events: env.events})
+	}
 	l.events = env.events
 	l.index.visit(env.events, l.consider)
 	l.events = nil
@@ -176,14 +201,21 @@ func (l *loop) publish(env envelope) {
 		l.cancelFailed()
 	}
 	matched := l.matched
+	var sent uint64
 	for _, s := range matched {
-		// A blocking delivery may have handled requests that cancelled s.
-		if s.cancelled {
+		// A blocking delivery may have handled requests that cancelled s;
+		// a subscription behind finds this message in the history.
+		if s.cancelled || s.behind {
 			continue
 		}
-		if !l.deliver(s, env) {
+		ok, n := l.deliver(s, env)
+		sent += n
+		if !ok {
 			break // stopping: the rest is discarded
 		}
+	}
+	if sent != 0 {
+		l.e.delivered.Add(sent)
 	}
 	clear(matched)
 	l.matched = matched[:0]
@@ -288,31 +320,41 @@ func (l *loop) inspect(q Query, text string) (f filing, err error) {
 	return f, nil
 }
 
-// deliver hands env to s. It returns false if the engine is stopping.
-func (l *loop) deliver(s *subscription, env envelope) bool {
+// deliver hands env to s and returns how many messages it placed on Out (0
+// or 1); ok is false if the engine is stopping.
+func (l *loop) deliver(s *subscription, env envelope) (ok bool, sent uint64) {
 	if !s.blocking {
-		if s.d.Offer(env.data, env.events) == Full {
-			l.outOfCapacity(s)
+		switch s.d.Offer(env.data, env.events, env.seq) {
+		case Sent:
+			return true, 1
+		case Full:
+			if s.fallBehind && l.hist.entries != nil {
+				l.fallBehind(s, env.seq)
+			} else {
+				l.outOfCapacity(s)
+			}
 		}
-		return true
+		return true, 0
 	}
 	for {
 		select {
 		case <-l.r.stop:
-			return false
+			return false, 0
 		default:
 		}
-		out, req := s.d.Send(env.data, env.events, l.r.reqs, l.r.stop)
+		out, req := s.d.Send(env.data, env.events, env.seq, l.r.reqs, l.r.stop)
 		switch out {
 		case Interrupted:
 			req.apply(l)
 			if s.cancelled {
-				return true
+				return true, 0
 			}
 		case Stopping:
-			return false
-		default: // Sent, Skipped
-			return true
+			return false, 0
+		case Sent:
+			return true, 1
+		default: // Skipped
+			return true, 0
 		}
 	}
 }
@@ -323,6 +365,7 @@ func (l *loop) deliver(s *subscription, env envelope) bool {
 func (l *loop) outOfCapacity(s *subscription) {
 	l.e.logger().Warn("pubsub: subscription cancelled: out of capacity",
 		"client", s.clientID, "query", s.qe.text)
+	l.e.cancelledCap.Add(1)
 	l.cancel(s, ErrOutOfCapacity)
 }
 
@@ -330,6 +373,10 @@ func (l *loop) outOfCapacity(s *subscription) {
 // its handle, so that a subscriber woken by Cancelled sees the new counts.
 func (l *loop) cancel(s *subscription, err error) {
 	s.cancelled = true
+	if s.behind {
+		l.unmarkBehind(s)
+	}
+	l.e.subs.Add(-1)
 
 	qe := s.qe
 	last := len(qe.subs) - 1
@@ -341,6 +388,7 @@ func (l *loop) cancel(s *subscription, err error) {
 	if len(qe.subs) == 0 {
 		l.index.remove(qe)
 		delete(l.queries, qe.text)
+		l.e.queries.Add(-1)
 	}
 
 	c := l.clients[s.clientID]
@@ -369,6 +417,12 @@ func (r *subscribeReq) apply(l *loop) {
 			return
 		}
 	}
+	if r.opts.Resume {
+		if err := l.covers(r.opts.After); err != nil {
+			r.reply <- err
+			return
+		}
+	}
 	qe := l.queries[r.text]
 	if qe == nil {
 		f, err := l.inspect(r.q, r.text)
@@ -381,15 +435,17 @@ func (r *subscribeReq) apply(l *loop) {
 		qe.subs = qe.inline[:0:1]
 		l.queries[r.text] = qe
 		l.index.add(qe, f.alts, f.kq)
+		l.e.queries.Add(1)
 	}
 	s := r.s
 	*s = subscription{
-		clientID: r.clientID,
-		qe:       qe,
-		idx:      len(qe.subs),
-		d:        r.d,
-		blocking: r.blocking,
-		h:        r.h,
+		clientID:   r.clientID,
+		qe:         qe,
+		idx:        len(qe.subs),
+		d:          r.d,
+		blocking:   r.blocking,
+		fallBehind: r.opts.FallBehind,
+		h:          r.h,
 	}
 	if len(qe.subs) == 1 && cap(qe.subs) == 1 {
 		// Outgrowing the inline array: move out, leave no pointer behind.
@@ -407,7 +463,29 @@ func (r *subscribeReq) apply(l *loop) {
 	}
 	c.subs[r.text] = s
 	c.count.Add(1)
+	l.e.subs.Add(1)
+	if r.opts.Resume && r.opts.After < l.seq {
+		l.resume(s, r.opts.After)
+	}
 	r.reply <- nil
+}
+
+// resume makes the new subscription s catch up from the history after seq,
+// which covers holds: it is filled from the history at once, and if the
+// history does not fit in Out, or the scan's budget runs out, it goes on
+// catching up with a goroutine of its own.
+func (l *loop) resume(s *subscription, after uint64) {
+	l.markBehind(s, after)
+	state := l.refill(s)
+	if s.cancelled { // its query panicked
+		return
+	}
+	switch state {
+	case refillHeld:
+		s.d.pump(l, s, true)
+	case refillMore:
+		s.d.pump(l, s, false)
+	}
 }
 
 func (r *unsubscribeReq) apply(l *loop) {

@@ -1,11 +1,17 @@
 package bus
 
-// Conv converts published data and events into a subscriber's message type
-// M. It returns false when the message is not for this subscriber (a typed
-// view skipping data of another type); such a message does not count against
-// the subscription's capacity. A Conv runs on the engine's loop: it must be
-// fast, must not block and should not allocate.
-type Conv[M any] func(data any, events map[string][]string) (M, bool)
+import (
+	"context"
+	"sync/atomic"
+)
+
+// Conv converts published data and events, and the message's sequence
+// number, into a subscriber's message type M. It returns false when the
+// message is not for this subscriber (a typed view skipping data of another
+// type); such a message does not count against the subscription's capacity.
+// A Conv runs on the engine's loop: it must be fast, must not block and
+// should not allocate.
+type Conv[M any] func(data any, events map[string][]string, seq uint64) (M, bool)
 
 // Outcome is the result of one delivery attempt.
 type Outcome int
@@ -28,12 +34,19 @@ const (
 // Deliverer is what the loop delivers through; Sink implements it for each
 // message type. Its methods are called only by the loop.
 type Deliverer interface {
-	// Offer converts and sends without blocking: Skipped, Sent or Full.
-	Offer(data any, events map[string][]string) Outcome
+	// Offer converts and sends without blocking: Skipped, Sent or Full. On
+	// Full the converted message is kept, for a catch-up (see pump).
+	Offer(data any, events map[string][]string, seq uint64) Outcome
 	// Send converts and sends, blocking until the subscriber receives, a
 	// request arrives on reqs (Interrupted, with the request) or stop is
 	// closed (Stopping). It returns Skipped or Sent otherwise.
-	Send(data any, events map[string][]string, reqs <-chan Request, stop <-chan struct{}) (Outcome, Request)
+	Send(data any, events map[string][]string, seq uint64, reqs <-chan Request, stop <-chan struct{}) (Outcome, Request)
+	// accepts reports whether Conv takes the message.
+	accepts(data any, events map[string][]string, seq uint64) bool
+	// pump starts the goroutine that delivers the message the last Full
+	// Offer kept, if held, then asks the loop for the next ones (see
+	// catchUp).
+	pump(l *loop, s *subscription, held bool)
 	// release lets go of the subscriber's channel once the subscription is
 	// cancelled. Only this package implements Deliverer.
 	release()
@@ -45,11 +58,12 @@ type Deliverer interface {
 type Sink[M any] struct {
 	out  chan M
 	conv Conv[M]
+	kept M // the message the last Full Offer could not send
 }
 
 // Offer implements Deliverer.
-func (s *Sink[M]) Offer(data any, events map[string][]string) Outcome {
-	m, ok := s.conv(data, events)
+func (s *Sink[M]) Offer(data any, events map[string][]string, seq uint64) Outcome {
+	m, ok := s.conv(data, events, seq)
 	if !ok {
 		return Skipped
 	}
@@ -57,13 +71,14 @@ func (s *Sink[M]) Offer(data any, events map[string][]string) Outcome {
 	case s.out <- m:
 		return Sent
 	default:
+		s.kept = m
 		return Full
 	}
 }
 
 // Send implements Deliverer.
-func (s *Sink[M]) Send(data any, events map[string][]string, reqs <-chan Request, stop <-chan struct{}) (Outcome, Request) {
-	m, ok := s.conv(data, events)
+func (s *Sink[M]) Send(data any, events map[string][]string, seq uint64, reqs <-chan Request, stop <-chan struct{}) (Outcome, Request) {
+	m, ok := s.conv(data, events, seq)
 	if !ok {
 		return Skipped, nil
 	}
@@ -77,4 +92,141 @@ func (s *Sink[M]) Send(data any, events map[string][]string, reqs <-chan Request
 	}
 }
 
+func (s *Sink[M]) accepts(data any, events map[string][]string, seq uint64) bool {
+	_, ok := s.conv(data, events, seq)
+	return ok
+}
+
 func (s *Sink[M]) release() { *s = Sink[M]{} }
+
+// pump implements Deliverer: it hands the kept message to a new goroutine,
+// which owns it from then on, and counts that goroutine in the run.
+func (s *Sink[M]) pump(l *loop, sub *subscription, held bool) {
+	m := s.kept
+	var zero M
+	s.kept = zero
+	req := &refillReq[M]{sub: sub, sink: s, reply: make(chan error, 1)}
+	out := s.out
+	p := &pumpState{h: sub.h, full: func() bool { return len(out) == cap(out) }}
+	l.r.addPump(p)
+	go catchUp(l.e, l.r, p, out, m, held, req)
+}
+
+// refillReq is a catching-up subscription's request for the messages that
+// follow the one it has just delivered (see loop.refill). The loop answers
+// in state, and with the next message to send in m when state is held.
+type refillReq[M any] struct {
+	sub   *subscription
+	sink  *Sink[M]
+	sent  bool // the pump delivered its message since the last request
+	state refillState
+	m     M
+	reply chan error
+}
+
+type refillState int
+
+const (
+	refillLive refillState = iota // caught up: the subscription is live again
+	refillHeld                    // Out is full again: send m, then ask again
+	refillMore                    // the scan's budget ran out: ask again
+)
+
+func (r *refillReq[M]) apply(l *loop) {
+	s := r.sub
+	if r.sent {
+		r.sent = false
+		l.e.delivered.Add(1)
+	}
+	if s.cancelled {
+		r.reply <- errGone
+		return
+	}
+	r.state = l.refill(s)
+	if s.cancelled { // its query panicked during the scan
+		r.reply <- errGone
+		return
+	}
+	if r.state == refillHeld {
+		var zero M
+		r.m, r.sink.kept = r.sink.kept, zero
+	}
+	r.reply <- nil
+}
+
+// catchUp is the goroutine of a subscription that has fallen behind (or is
+// resuming): it sends m, the message the loop handed it (if held), waiting
+// for the subscriber to make room in out, then asks the loop to refill out
+// from the history (refillReq), until the loop answers that the
+// subscription is live again, or it is cancelled, or the run ends. It reads
+// nothing that the loop writes except through the request, and it is the
+// only sender on out while the subscription is behind.
+func catchUp[M any](e *Engine, r *run, p *pumpState, out chan M, m M, held bool, req *refillReq[M]) {
+	defer r.removePump(p)
+	var zero M
+	for {
+		if held {
+			p.waiting.Store(true)
+			select {
+			case out <- m:
+				p.waiting.Store(false)
+				req.sent = true
+			case <-p.h.cancelled:
+				return
+			}
+			m = zero
+		}
+		if err := e.doOn(r, context.Background(), req, req.reply, ErrServerStopped); err != nil {
+			if req.sent { // the loop never took the request, nor counted it
+				e.delivered.Add(1)
+			}
+			return
+		}
+		switch req.state {
+		case refillLive:
+			return
+		case refillHeld:
+			m, req.m, held = req.m, zero, true
+		default:
+			held = false
+		}
+	}
+}
+
+// pumpState is what Engine.Settled reads of a catch-up goroutine.
+type pumpState struct {
+	h       *Handle
+	full    func() bool // its Out is full
+	waiting atomic.Bool // blocked sending its message, its requests answered
+}
+
+func (r *run) addPump(p *pumpState) {
+	r.pumps.Add(1)
+	r.pumpsMu.Lock()
+	r.pumpSet[p] = struct{}{}
+	r.pumpsMu.Unlock()
+}
+
+func (r *run) removePump(p *pumpState) {
+	r.pumpsMu.Lock()
+	delete(r.pumpSet, p)
+	r.pumpsMu.Unlock()
+	r.pumps.Done()
+}
+
+// Settled reports whether every catch-up goroutine of the current run is
+// waiting for its subscriber to make room in a full Out, with its requests
+// answered and its subscription live: nothing then changes in the engine
+// until a subscriber receives or a request or publish arrives. Tests use it
+// to know the engine's state exactly.
+func (e *Engine) Settled() bool {
+	r := e.run.Load()
+	r.pumpsMu.Lock()
+	defer r.pumpsMu.Unlock()
+	for p := range r.pumpSet {
+		if !p.waiting.Load() || !p.full() || p.h.Err() != nil {
+			return false
+		}
+	}
+	return true
+}

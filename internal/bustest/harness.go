@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/querybus/querybus/internal/bus"
 	"github.com/querybus/querybus/pubsub"
 )
 
@@ -21,6 +23,7 @@ const Guard = 10 * time.Second
 type Msg struct {
 	Data   string
 	Events map[string][]string
+	Seq    uint64
 }
 
 // Server is the server under test. The scenarios are written against it so
@@ -33,6 +36,10 @@ type Server interface {
 	SetLogger(*slog.Logger)
 	Subscribe(ctx context.Context, clientID string, q pubsub.Query, capacity ...int) (Sub, error)
 	SubscribeUnbuffered(ctx context.Context, clientID string, q pubsub.Query) (Sub, error)
+	SubscribeWith(ctx context.Context, clientID string, q pubsub.Query, opts ...pubsub.SubscribeOption) (Sub, error)
+	Stats() pubsub.Stats
+	// Untyped is the *pubsub.Server under test, or underneath it.
+	Untyped() *pubsub.Server
 	Unsubscribe(ctx context.Context, clientID string, q pubsub.Query) error
 	UnsubscribeAll(ctx context.Context, clientID string) error
 	Publish(ctx context.Context, data string) error
@@ -49,6 +56,8 @@ type Sub interface {
 	Recv() (Msg, bool)
 	Cancelled() <-chan struct{}
 	Err() error
+	// Range is the subscription's Messages iterator, converted.
+	Range(yield func(Msg) bool)
 }
 
 // Maker makes a server under test, not started, with options.
@@ -198,4 +207,21 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Settle waits (at most Guard) until the server's subscriptions that are
+// catching up from its history are all waiting for their subscribers, with
+// Out full (bus.Engine.Settled): from then on its state changes only with
+// what the test does.
+func Settle(t TB, s interface{ Untyped() *pubsub.Server }) {
+	t.Helper()
+	e := bus.EngineOf(s.Untyped())
+	deadline := time.Now().Add(Guard)
+	for !e.Settled() {
+		if time.Now().After(deadline) {
+			t.Errorf("catching-up subscriptions not settled within %v", Guard)
+			t.FailNow()
+		}
+		runtime.Gosched()
+	}
 }

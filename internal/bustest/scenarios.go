@@ -486,7 +486,7 @@ func Run(t *testing.T, mk Maker, opts ...pubsub.Option) {
 			return mk(append(append([]pubsub.Option(nil), opts...), more...)...)
 		}
 	}
-	for _, sc := range Scenarios {
+	for _, sc := range append(Scenarios[:len(Scenarios):len(Scenarios)], DeliveryScenarios...) {
 		t.Run(sc.Name, func(t *testing.T) { sc.Run(t, withOpts) })
 	}
 }
