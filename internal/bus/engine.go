@@ -56,7 +56,7 @@ type run struct {
 	started atomic.Bool
 	pumps   sync.WaitGroup // the goroutines of subscriptions catching up
 	pumpsMu sync.Mutex
-	pumpSet map[*pumpState]struct{} // the same, for Settled
+	pumpSet map[*pumpState]struct{} // the same, for CancelledCatchUps
 }
 
 // envelope is one publish on its way to the loop or, with an unbuffered

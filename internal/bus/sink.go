@@ -1,9 +1,6 @@
 package bus
 
-import (
-	"context"
-	"sync/atomic"
-)
+import "context"
 
 // Conv converts published data and events, and the message's sequence
 // number, into a subscriber's message type M. It returns false when the
@@ -106,10 +103,9 @@ func (s *Sink[M]) pump(l *loop, sub *subscription, held bool) {
 	var zero M
 	s.kept = zero
 	req := &refillReq[M]{sub: sub, sink: s, reply: make(chan error, 1)}
-	out := s.out
-	p := &pumpState{h: sub.h, full: func() bool { return len(out) == cap(out) }}
+	p := &pumpState{h: sub.h}
 	l.r.addPump(p)
-	go catchUp(l.e, l.r, p, out, m, held, req)
+	go catchUp(l.e, l.r, p, s.out, m, held, req)
 }
 
 // refillReq is a catching-up subscription's request for the messages that
@@ -166,10 +162,8 @@ func catchUp[M any](e *Engine, r *run, p *pumpState, out chan M, m M, held bool,
 	var zero M
 	for {
 		if held {
-			p.waiting.Store(true)
 			select {
 			case out <- m:
-				p.waiting.Store(false)
 				req.sent = true
 			case <-p.h.cancelled:
 				return
@@ -193,11 +187,9 @@ func catchUp[M any](e *Engine, r *run, p *pumpState, out chan M, m M, held bool,
 	}
 }
 
-// pumpState is what Engine.Settled reads of a catch-up goroutine.
+// pumpState is what Engine.CancelledCatchUps reads of a catch-up goroutine.
 type pumpState struct {
-	h       *Handle
-	full    func() bool // its Out is full
-	waiting atomic.Bool // blocked sending its message, its requests answered
+	h *Handle
 }
 
 func (r *run) addPump(p *pumpState) {
@@ -214,19 +206,19 @@ func (r *run) removePump(p *pumpState) {
 	r.pumps.Done()
 }
 
-// Settled reports whether every catch-up goroutine of the current run is
-// waiting for its subscriber to make room in a full Out, with its requests
-// answered and its subscription live: nothing then changes in the engine
-// until a subscriber receives or a request or publish arrives. Tests use it
-// to know the engine's state exactly.
-func (e *Engine) Settled() bool {
+// CancelledCatchUps returns the number of catch-up goroutines of the current
+// run whose subscription is cancelled but which have not ended yet. Once it
+// is 0, no message reaches the Out of a cancelled subscription any more.
+// Tests use it to know the engine's state exactly.
+func (e *Engine) CancelledCatchUps() int {
 	r := e.run.Load()
 	r.pumpsMu.Lock()
 	defer r.pumpsMu.Unlock()
+	n := 0
 	for p := range r.pumpSet {
-		if !p.waiting.Load() || !p.full() || p.h.Err() != nil {
-			return false
+		if p.h.Err() != nil {
+			n++
 		}
 	}
-	return true
+	return n
 }

@@ -209,17 +209,24 @@ func (b *SyncBuffer) String() string {
 	return b.b.String()
 }
 
-// Settle waits (at most Guard) until the server's subscriptions that are
-// catching up from its history are all waiting for their subscribers, with
-// Out full (bus.Engine.Settled): from then on its state changes only with
-// what the test does.
+// Settle waits (at most Guard) until the catch-up goroutines of the
+// server's cancelled subscriptions have ended
+// (bus.Engine.CancelledCatchUps), so that nothing more reaches their Out.
 func Settle(t TB, s interface{ Untyped() *pubsub.Server }) {
 	t.Helper()
 	e := bus.EngineOf(s.Untyped())
+	WaitUntil(t, "catch-ups of cancelled subscriptions ended", func() bool { return e.CancelledCatchUps() == 0 })
+}
+
+// WaitUntil waits (at most Guard) until cond holds, checking it whenever
+// the test's goroutine is scheduled: for a state that other goroutines
+// reach on their own (a catch-up refilling Out), never for a duration.
+func WaitUntil(t TB, what string, cond func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(Guard)
-	for !e.Settled() {
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Errorf("catching-up subscriptions not settled within %v", Guard)
+			t.Errorf("not within %v: %s", Guard, what)
 			t.FailNow()
 		}
 		runtime.Gosched()
