@@ -2,10 +2,12 @@ package fuzz
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 
+	"github.com/querybus/querybus/internal/bustest"
 	"github.com/querybus/querybus/pubsub"
 	"github.com/querybus/querybus/query"
 )
@@ -23,25 +25,19 @@ var serverQueries = []*query.Query{
 
 var serverClients = []string{"a", "b", "c"}
 
-// fuzzSub is the model's view of one subscription.
-type fuzzSub struct {
-	client  string
-	q       *query.Query
-	cap     int
-	sub     *pubsub.Subscription
-	pending []int // published sequence numbers delivered but not yet drained
-	err     error // nil while live
-}
-
-// FuzzServer drives a pubsub.Server with a byte-coded sequence of operations (subscribe,
-// unsubscribe, unsubscribe-all, publish, drain, restart) and checks it, after every step,
-// against a plain map model: the errors, the counts, and exactly which subscription received
-// which message, in order, and which were cancelled with which reason.
+// FuzzServer drives a pubsub.Server with a byte-coded sequence of operations (subscribe with
+// a capacity, FallBehind and a resume cursor; unsubscribe, unsubscribe-all, publish, drain,
+// restart) on a server whose history length the first byte chooses, and checks it after every
+// step against the plain model of package bustest: the errors, the counts, Stats, and exactly
+// which subscription received which message, in order, and which were cancelled with which
+// reason.
 func FuzzServer(f *testing.F) {
-	f.Add([]byte{0, 0, 1, 0, 3, 0, 0})
-	f.Add([]byte{0, 0, 0, 0, 3, 0, 3, 0, 3, 0, 4, 0})          // overflow of capacity 1
-	f.Add([]byte{0, 1, 1, 2, 0, 1, 1, 2, 1, 1, 1, 2, 4, 0, 5}) // duplicate, unsubscribe, restart
-	f.Add([]byte{0, 2, 2, 1, 0, 2, 3, 1, 2, 2, 3, 7, 4, 1})
+	f.Add([]byte{0, 0, 0, 1, 0, 3, 0, 0})
+	f.Add([]byte{0, 0, 0, 0, 0, 3, 0, 3, 0, 3, 0, 4, 0})          // overflow of capacity 1
+	f.Add([]byte{0, 0, 1, 1, 2, 0, 1, 1, 2, 1, 1, 1, 2, 4, 0, 5}) // duplicate, unsubscribe, restart
+	f.Add([]byte{0, 0, 2, 2, 1, 0, 2, 3, 1, 2, 2, 3, 7, 4, 1})
+	f.Add([]byte{3, 0, 0, 0, 0, 1, 3, 1, 3, 2, 3, 4, 3, 5, 4, 0, 3, 6}) // falls behind, catches up
+	f.Add([]byte{2, 3, 1, 3, 2, 3, 4, 0, 0, 1, 0, 2, 1, 4, 0})          // resumes after 1
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 64 {
 			ops = ops[:64]
@@ -52,15 +48,6 @@ func FuzzServer(f *testing.F) {
 
 func runServerModel(t *testing.T, ops []byte) {
 	ctx := context.Background()
-	s := pubsub.NewServer()
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = s.Stop() }()
-
-	live := map[string]map[string]*fuzzSub{}
-	var all []*fuzzSub
-	seq := 0
 	next := func() int { // the next byte of the program, 0 once it runs out
 		if len(ops) == 0 {
 			return 0
@@ -69,87 +56,50 @@ func runServerModel(t *testing.T, ops []byte) {
 		ops = ops[1:]
 		return int(b)
 	}
-	cancel := func(fs *fuzzSub, err error) {
-		fs.err = err
-		delete(live[fs.client], fs.q.String())
-		if len(live[fs.client]) == 0 {
-			delete(live, fs.client)
-		}
+	histLen := next() % 5
+	s := pubsub.NewServer(pubsub.History(histLen))
+	s.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
 	}
-	// barrier returns once the server has finished every publish it took before: requests
-	// and publishes are served by one goroutine, one at a time.
-	barrier := func() {
-		if err := s.Unsubscribe(ctx, "\x00barrier", query.All); !errors.Is(err, pubsub.ErrSubscriptionNotFound) {
-			t.Fatalf("barrier: %v", err)
-		}
-	}
-	check := func(step string) {
-		if got, want := s.NumClients(), len(live); got != want {
-			t.Fatalf("after %s: NumClients = %d, model %d", step, got, want)
-		}
-		for _, c := range serverClients {
-			if got, want := s.NumClientSubscriptions(c), len(live[c]); got != want {
-				t.Fatalf("after %s: NumClientSubscriptions(%s) = %d, model %d", step, c, got, want)
-			}
-		}
-		for _, fs := range all {
-			if got := fs.sub.Err(); !errors.Is(got, fs.err) || (got == nil) != (fs.err == nil) {
-				t.Fatalf("after %s: %s/%s Err() = %v, model %v", step, fs.client, fs.q, got, fs.err)
-			}
-		}
-	}
+	defer func() { _ = s.Stop() }()
+	sut := server{s}
+	m := bustest.NewModel(histLen)
+	var subs []*pubsub.Subscription // subs[i] is m.All[i]'s
+
 	for len(ops) > 0 {
 		var step string
 		switch op := next() % 6; op {
-		case 0: // subscribe
-			c, q, capacity := serverClients[next()%3], serverQueries[next()%len(serverQueries)], 1+next()%3
-			step = fmt.Sprintf("Subscribe(%s, %q, %d)", c, q, capacity)
-			sub, err := s.Subscribe(ctx, c, q, capacity)
-			if _, dup := live[c][q.String()]; dup {
-				if !errors.Is(err, pubsub.ErrAlreadySubscribed) {
-					t.Fatalf("%s: %v, want ErrAlreadySubscribed", step, err)
-				}
-				break
+		case 0: // subscribe: the low bits of the fourth byte ask for FallBehind and After
+			c, q, capacity, flags := serverClients[next()%3], serverQueries[next()%len(serverQueries)], 1+next()%3, next()
+			opts := []pubsub.SubscribeOption{pubsub.Capacity(capacity)}
+			fallBehind, resume := flags&1 != 0, flags&2 != 0
+			if fallBehind {
+				opts = append(opts, pubsub.FallBehind())
 			}
-			if err != nil {
-				t.Fatalf("%s: %v", step, err)
+			var after uint64
+			if resume {
+				after = uint64(next()) % (m.Seq + 2)
+				opts = append(opts, pubsub.After(after))
 			}
-			fs := &fuzzSub{client: c, q: q, cap: capacity, sub: sub}
-			if live[c] == nil {
-				live[c] = map[string]*fuzzSub{}
+			step = fmt.Sprintf("SubscribeWith(%s, %q, %d, fall behind %v, resume %v after %d)", c, q, capacity, fallBehind, resume, after)
+			sub, err := s.SubscribeWith(ctx, c, q, opts...)
+			ms, want := m.Subscribe(c, q, capacity, fallBehind, resume, after)
+			bustest.CheckSubscribeErr(t, err, want)
+			if ms != nil {
+				subs = append(subs, sub)
 			}
-			live[c][q.String()] = fs
-			all = append(all, fs)
 		case 1: // unsubscribe
 			c, q := serverClients[next()%3], serverQueries[next()%len(serverQueries)]
 			step = fmt.Sprintf("Unsubscribe(%s, %q)", c, q)
-			err := s.Unsubscribe(ctx, c, q)
-			fs, ok := live[c][q.String()]
-			if !ok {
-				if !errors.Is(err, pubsub.ErrSubscriptionNotFound) {
-					t.Fatalf("%s: %v, want ErrSubscriptionNotFound", step, err)
-				}
-				break
+			if got, want := s.Unsubscribe(ctx, c, q), m.Unsubscribe(c, q); got != want {
+				t.Fatalf("%s = %v, model %v", step, got, want)
 			}
-			if err != nil {
-				t.Fatalf("%s: %v", step, err)
-			}
-			cancel(fs, pubsub.ErrUnsubscribed)
 		case 2: // unsubscribe all
 			c := serverClients[next()%3]
 			step = fmt.Sprintf("UnsubscribeAll(%s)", c)
-			err := s.UnsubscribeAll(ctx, c)
-			if len(live[c]) == 0 {
-				if !errors.Is(err, pubsub.ErrSubscriptionNotFound) {
-					t.Fatalf("%s: %v, want ErrSubscriptionNotFound", step, err)
-				}
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", step, err)
-			}
-			for _, fs := range live[c] {
-				cancel(fs, pubsub.ErrUnsubscribed)
+			if got, want := s.UnsubscribeAll(ctx, c), m.UnsubscribeAll(c); got != want {
+				t.Fatalf("%s = %v, model %v", step, got, want)
 			}
 		case 3: // publish: the low bits of one byte choose the values of k and j
 			bits := next()
@@ -165,67 +115,30 @@ func runServerModel(t *testing.T, ops []byte) {
 			if bits&16 != 0 {
 				events["j"] = []string{} // present but empty: absent
 			}
-			seq++
-			step = fmt.Sprintf("Publish(%d, %v)", seq, events)
-			if err := s.PublishWithEvents(ctx, seq, events); err != nil {
+			step = fmt.Sprintf("Publish(%d, %v)", m.Seq+1, events)
+			if err := s.PublishWithEvents(ctx, fmt.Sprint(m.Seq+1), events); err != nil {
 				t.Fatalf("%s: %v", step, err)
 			}
-			barrier()
-			for _, m := range live {
-				for _, fs := range m {
-					if ok, _ := fs.q.Matches(events); !ok {
-						continue
-					}
-					if len(fs.pending) == fs.cap {
-						cancel(fs, pubsub.ErrOutOfCapacity)
-						continue
-					}
-					fs.pending = append(fs.pending, seq)
-				}
-			}
+			m.Publish(events)
 		case 4: // drain one subscription, live or cancelled
-			if len(all) == 0 {
+			if len(m.All) == 0 {
 				continue
 			}
-			fs := all[next()%len(all)]
-			step = fmt.Sprintf("drain %s/%s", fs.client, fs.q)
-			barrier()
-			for _, want := range fs.pending {
-				select {
-				case m := <-fs.sub.Out():
-					if m.Data() != want {
-						t.Fatalf("%s: received %v, want %v", step, m.Data(), want)
-					}
-				default:
-					t.Fatalf("%s: message %v missing", step, want)
-				}
-			}
-			fs.pending = nil
-			select {
-			case m := <-fs.sub.Out():
-				t.Fatalf("%s: unexpected message %v", step, m.Data())
-			default:
-			}
+			i := next() % len(m.All)
+			step = fmt.Sprintf("drain %s/%s", m.All[i].Client, m.All[i].Q)
+			m.Drain(t, sut, m.All[i], subs[i])
 		case 5: // stop, reset and start again
 			step = "restart"
-			if err := s.Stop(); err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range live {
-				for _, fs := range m {
-					cancel(fs, pubsub.ErrServerStopped)
-				}
-			}
-			if err := s.Publish(ctx, 0); !errors.Is(err, pubsub.ErrServerStopped) {
-				t.Fatalf("Publish after Stop: %v", err)
-			}
-			if err := s.Reset(); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Start(); err != nil {
-				t.Fatal(err)
-			}
+			m.Restart(t, s)
 		}
-		check(step)
+		m.Sync(t, sut)
+		if err := bustest.Compare(m, sut, subs, serverClients); err != nil {
+			t.Fatalf("after %s: %v", step, err)
+		}
 	}
 }
+
+// server is a *pubsub.Server as the model's bustest.ModelServer.
+type server struct{ *pubsub.Server }
+
+func (s server) Untyped() *pubsub.Server { return s.Server }
