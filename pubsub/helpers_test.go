@@ -2,6 +2,8 @@ package pubsub_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -102,3 +104,7 @@ func (s untypedSub) Range(yield func(bustest.Msg) bool) {
 
 func (s untypedSub) TryRecv() (bustest.Msg, bool) { return bustest.TryRecv(s.Out(), toMsg) }
 func (s untypedSub) Recv() (bustest.Msg, bool)    { return bustest.Recv(s.Out(), toMsg) }
+
+// discardLogger is a server logger for tests that cancel subscriptions on
+// purpose.
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -3,8 +3,6 @@ package pubsub_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -37,7 +35,7 @@ func TestModel(t *testing.T) {
 		ctx := context.Background()
 		histLen := rapid.IntRange(0, 5).Draw(rt, "history")
 		s := pubsub.NewServer(pubsub.History(histLen))
-		s.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		s.SetLogger(discardLogger())
 		if err := s.Start(); err != nil {
 			rt.Fatal(err)
 		}

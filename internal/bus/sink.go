@@ -114,7 +114,6 @@ func (s *Sink[M]) pump(l *loop, sub *subscription, held bool) {
 type refillReq[M any] struct {
 	sub   *subscription
 	sink  *Sink[M]
-	sent  bool // the pump delivered its message since the last request
 	state refillState
 	m     M
 	reply chan error
@@ -130,10 +129,6 @@ const (
 
 func (r *refillReq[M]) apply(l *loop) {
 	s := r.sub
-	if r.sent {
-		r.sent = false
-		l.e.delivered.Add(1)
-	}
 	if s.cancelled {
 		r.reply <- errGone
 		return
@@ -164,16 +159,13 @@ func catchUp[M any](e *Engine, r *run, p *pumpState, out chan M, m M, held bool,
 		if held {
 			select {
 			case out <- m:
-				req.sent = true
+				e.delivered.Add(1)
 			case <-p.h.cancelled:
 				return
 			}
 			m = zero
 		}
 		if err := e.doOn(r, context.Background(), req, req.reply, ErrServerStopped); err != nil {
-			if req.sent { // the loop never took the request, nor counted it
-				e.delivered.Add(1)
-			}
 			return
 		}
 		switch req.state {
