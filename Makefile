@@ -68,6 +68,9 @@ demo:
 	@echo
 	@echo "== examples/typed"
 	@$(GO) run ./examples/typed
+	@echo
+	@echo "== examples/resume"
+	@$(GO) run ./examples/resume
 
 ## lint: staticcheck, when it can be installed from the module proxy
 lint:

@@ -14,25 +14,22 @@
 //	}
 //	defer s.Stop()
 //
-// A subscriber receives on Out until its subscription is cancelled (this
-// function is in the package's examples, so it compiles). Unbuffered, it
-// makes the server wait for it; Subscribe(ctx, clientID, q, n) gives it a
+// A subscriber receives its messages until its subscription is cancelled
+// (this function is in the package's examples, so it compiles). Unbuffered,
+// it makes the server wait for it; Subscribe(ctx, clientID, q, n) gives it a
 // buffer of n messages instead, and cancels it with ErrOutOfCapacity when
-// the buffer is full.
+// the buffer is full (or, with History and FallBehind, lets it fall behind
+// and catch up: see below).
 //
 //	func consume(ctx context.Context, s *pubsub.Server) error {
 //		sub, err := s.SubscribeUnbuffered(ctx, "client-1", query.MustCompile("tm.event = 'Tx'"))
 //		if err != nil {
 //			return err
 //		}
-//		for {
-//			select {
-//			case msg := <-sub.Out():
-//				fmt.Println(msg.Data(), msg.Events()["tx.height"])
-//			case <-sub.Cancelled():
-//				return sub.Err() // ErrUnsubscribed or ErrServerStopped
-//			}
+//		for msg := range sub.Messages() {
+//			fmt.Println(msg.Seq(), msg.Data(), msg.Events()["tx.height"])
 //		}
+//		return sub.Err() // ErrUnsubscribed or ErrServerStopped
 //	}
 //
 // and a publisher attaches events to each message:
@@ -114,7 +111,40 @@
 // cancelled with ErrOutOfCapacity, and nothing else is affected. An
 // unbuffered subscription (SubscribeUnbuffered) blocks the server until the
 // subscriber receives; Unsubscribe and Stop still release it. Out is never
-// closed: select on Cancelled too.
+// closed: select on Cancelled too, or range over Messages, which ends when
+// the subscription is cancelled.
+//
+// # Sequence numbers, history, resuming and falling behind
+//
+// The server numbers the messages it takes 1, 2, 3, ... (Message.Seq), for
+// its lifetime: Reset does not restart the numbers. A subscription receives
+// increasing numbers; a gap between two is a message that did not match its
+// query, never one that was lost, since a subscription that loses a message
+// is cancelled.
+//
+// With History(n) the server keeps the last n messages it took, and
+// SubscribeWith takes two options that use them:
+//
+//   - After(seq) resumes a stream: the subscription first receives the
+//     retained messages after seq that match its query, then the live ones,
+//     without a gap or a duplicate. A subscriber that was dropped, or
+//     restarted, resumes after the last Seq it saw. If the history no longer
+//     holds every message after seq, nothing is subscribed and the error is
+//     a *TruncatedError (ErrHistoryTruncated), which says what the history
+//     holds, so that the caller can decide to accept the loss.
+//   - FallBehind() makes a buffered subscription whose Out is full fall
+//     behind instead of being cancelled: the server leaves it out of
+//     publishes and hands it the messages it missed from the history, in
+//     order, as it drains Out, until it has caught up and is live again. It
+//     is cancelled with ErrOutOfCapacity only when the history evicts a
+//     message it has not been handed (one message besides those on Out is in
+//     hand, out of the history's reach). It never makes the server, other
+//     subscribers or publishers wait, and costs a publish the same however
+//     far behind it is.
+//
+// Stats returns the server's counters (messages published and delivered,
+// subscriptions cancelled for capacity, subscriptions behind, the history's
+// range, ...) without waiting for the server's goroutine.
 //
 // # Subscribing and unsubscribing
 //

@@ -2,6 +2,7 @@ package pubsub_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 
@@ -126,14 +127,10 @@ func consume(ctx context.Context, s *pubsub.Server) error {
 	if err != nil {
 		return err
 	}
-	for {
-		select {
-		case msg := <-sub.Out():
-			fmt.Println(msg.Data(), msg.Events()["tx.height"])
-		case <-sub.Cancelled():
-			return sub.Err() // ErrUnsubscribed or ErrServerStopped
-		}
+	for msg := range sub.Messages() {
+		fmt.Println(msg.Seq(), msg.Data(), msg.Events()["tx.height"])
 	}
+	return sub.Err() // ErrUnsubscribed or ErrServerStopped
 }
 
 // The subscriber loop of the package documentation, ended by Stop. Its
@@ -155,6 +152,105 @@ func Example_consume() {
 	_ = s.Stop()
 	fmt.Println(<-done)
 	// Output:
-	// tx [7]
+	// 1 tx [7]
 	// pubsub: server stopped
+}
+
+// A subscriber that was dropped resumes after the last sequence number it
+// saw, from the server's history: it misses nothing and receives nothing
+// twice. A cursor the history no longer covers is an error that says what
+// is left.
+func ExampleAfter() {
+	s := pubsub.NewServer(pubsub.History(100))
+	if err := s.Start(); err != nil {
+		panic(err)
+	}
+	defer func() { _ = s.Stop() }()
+	ctx := context.Background()
+	blocks := query.MustCompile("tm.event = 'NewBlock'")
+	newBlock := map[string][]string{"tm.event": {"NewBlock"}}
+
+	sub, _ := s.Subscribe(ctx, "indexer", blocks, 10)
+	_ = s.PublishWithEvents(ctx, "block 1", newBlock)
+	msg := <-sub.Out()
+	last := msg.Seq()
+	fmt.Println("received", msg.Data(), "seq", last)
+	_ = s.Unsubscribe(ctx, "indexer", blocks) // the indexer goes away...
+
+	_ = s.PublishWithEvents(ctx, "block 2", newBlock)
+	_ = s.PublishWithEvents(ctx, "tx", map[string][]string{"tm.event": {"Tx"}})
+	_ = s.PublishWithEvents(ctx, "block 3", newBlock)
+
+	// ... and comes back.
+	sub, err := s.SubscribeWith(ctx, "indexer", blocks, pubsub.After(last), pubsub.Capacity(10))
+	if err != nil {
+		panic(err)
+	}
+	_ = s.PublishWithEvents(ctx, "block 4", newBlock)
+	for i := 0; i < 3; i++ {
+		msg := <-sub.Out()
+		fmt.Println("received", msg.Data(), "seq", msg.Seq())
+	}
+
+	_, err = s.SubscribeWith(ctx, "someone else", blocks, pubsub.After(99))
+	var te *pubsub.TruncatedError
+	fmt.Println(errors.As(err, &te), te.Oldest, te.Newest)
+	fmt.Println(err)
+	// Output:
+	// received block 1 seq 1
+	// received block 2 seq 2
+	// received block 3 seq 4
+	// received block 4 seq 5
+	// true 1 5
+	// pubsub: history truncated: resume after 99, but the newest message taken is 5
+}
+
+// A subscriber that cannot keep up with a burst falls behind instead of
+// being cancelled, and catches up from the history as it reads.
+func ExampleFallBehind() {
+	s := pubsub.NewServer(pubsub.History(1000))
+	if err := s.Start(); err != nil {
+		panic(err)
+	}
+	defer func() { _ = s.Stop() }()
+	ctx := context.Background()
+
+	sub, _ := s.SubscribeWith(ctx, "dashboard", query.All, pubsub.Capacity(2), pubsub.FallBehind())
+	for i := 1; i <= 100; i++ { // a burst: far more than Out holds
+		_ = s.Publish(ctx, i)
+	}
+	fmt.Println("behind:", s.Stats().Behind, "err:", sub.Err())
+
+	sum, n := 0, 0
+	for msg := range sub.Messages() {
+		sum, n = sum+msg.Data().(int), n+1
+		if n == 100 {
+			break
+		}
+	}
+	fmt.Println("received", n, "messages, sum", sum, "err:", sub.Err())
+	// Output:
+	// behind: 1 err: <nil>
+	// received 100 messages, sum 5050 err: <nil>
+}
+
+// Stats can be read at any time, without waiting for the server.
+func ExampleServer_Stats() {
+	s := pubsub.NewServer(pubsub.History(2))
+	if err := s.Start(); err != nil {
+		panic(err)
+	}
+	defer func() { _ = s.Stop() }()
+	ctx := context.Background()
+	sub, _ := s.Subscribe(ctx, "client", query.All, 5)
+	for i := 0; i < 3; i++ {
+		_ = s.Publish(ctx, i)
+	}
+	for i := 0; i < 3; i++ {
+		<-sub.Out()
+	}
+	st := s.Stats()
+	fmt.Printf("published %d, history %d..%d, %d subscription(s)\n", st.Published, st.Oldest, st.Newest, st.Subscriptions)
+	// Output:
+	// published 3, history 2..3, 1 subscription(s)
 }

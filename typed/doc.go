@@ -13,7 +13,7 @@
 //	}
 //	defer s.Stop()
 //
-// A subscriber receives on Out until its subscription is cancelled (this
+// A subscriber receives its messages until its subscription is cancelled (this
 // function is in the package's examples, so it compiles). Unbuffered, it
 // makes the server wait for it; Subscribe(ctx, clientID, q, n) gives it a
 // buffer of n messages instead, and cancels it with ErrOutOfCapacity when
@@ -24,15 +24,11 @@
 //		if err != nil {
 //			return err
 //		}
-//		for {
-//			select {
-//			case msg := <-sub.Out():
-//				tx := msg.Data() // a Tx
-//				fmt.Println(tx.Height, tx.Hash)
-//			case <-sub.Cancelled():
-//				return sub.Err() // ErrUnsubscribed or ErrServerStopped
-//			}
+//		for msg := range sub.Messages() {
+//			tx := msg.Data() // a Tx
+//			fmt.Println(tx.Height, tx.Hash)
 //		}
+//		return sub.Err() // ErrUnsubscribed or ErrServerStopped
 //	}
 //
 // and a publisher attaches events to each Tx:
@@ -67,7 +63,14 @@
 // Everything else is package pubsub's contract: capacity and
 // ErrOutOfCapacity, unbuffered subscriptions blocking the server, ordering,
 // Unsubscribe, Stop, Reset, and the errors, which are pubsub's (errors.Is
-// with pubsub.ErrOutOfCapacity and the others). The typed layer adds no
+// with pubsub.ErrOutOfCapacity and the others). So are the delivery
+// guarantees: Message.Seq, the server's History, and SubscribeWith with
+// pubsub's options (Capacity, After, FallBehind), where a typed
+// subscription's messages are the messages whose data is a T: a resume
+// replays the retained messages of type T, and one that falls behind is
+// cancelled only when the history evicts a T it has not received. Sequence
+// numbers count every message of the server, so that those of one view
+// increase with gaps. The typed layer adds no
 // goroutine and no channel: a subscription's Out is the channel the server's
 // goroutine delivers into, converting the data with one type assertion. The
 // lifecycle methods (Start, Stop, Reset, ...) act on the underlying server,

@@ -23,15 +23,11 @@ func consume(ctx context.Context, s *typed.Server[Tx]) error {
 	if err != nil {
 		return err
 	}
-	for {
-		select {
-		case msg := <-sub.Out():
-			tx := msg.Data() // a Tx
-			fmt.Println(tx.Height, tx.Hash)
-		case <-sub.Cancelled():
-			return sub.Err() // ErrUnsubscribed or ErrServerStopped
-		}
+	for msg := range sub.Messages() {
+		tx := msg.Data() // a Tx
+		fmt.Println(tx.Height, tx.Hash)
 	}
+	return sub.Err() // ErrUnsubscribed or ErrServerStopped
 }
 
 // The subscriber of the package documentation, stopped by the server. Its

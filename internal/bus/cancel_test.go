@@ -30,7 +30,7 @@ func (o *observer) Send(any, map[string][]string, uint64, <-chan Request, <-chan
 	return Sent, nil
 }
 func (o *observer) accepts(any, map[string][]string, uint64) bool { return true }
-func (o *observer) pump(*loop, *subscription, bool)               { panic("observer: no history") }
+func (o *observer) pump(*loop, *subscription, *entry)             { panic("observer: no history") }
 
 func (o *observer) release() {
 	o.released = true

@@ -103,6 +103,18 @@ func (h *history) add(e entry) {
 // the loop (and every publisher) for a whole history at a time.
 const refillBudget = 256
 
+// lag is the catch-up state of a subscription that has been behind,
+// allocated the first time it falls behind (or resumes).
+type lag struct {
+	// Everything up to cursor has been handed over (sent on Out, or in
+	// the hands of the subscription's catch-up goroutine). A subscription
+	// that is live again keeps its cursor, so that a publish in progress
+	// when it caught up (a delivery blocked on an unbuffered subscriber
+	// lets requests in) does not deliver to it again what the refill did.
+	cursor uint64
+	idx    int // position in loop.behind, while behind
+}
+
 // evicting is called before a publish evicts ev, the oldest entry, when
 // subscriptions are behind. A subscription behind whose cursor is before ev
 // has not been handed it: if ev is one of its messages, it is lost, and the
@@ -113,7 +125,7 @@ const refillBudget = 256
 func (l *loop) evicting(ev *entry) {
 	for i := 0; i < len(l.behind); {
 		s := l.behind[i]
-		if s.cursor >= ev.seq {
+		if s.lag.cursor >= ev.seq {
 			i++
 			continue
 		}
@@ -124,7 +136,7 @@ func (l *loop) evicting(ev *entry) {
 			l.cancel(s, ErrOutOfCapacity) // removes s from l.behind: i stays
 			continue
 		}
-		s.cursor = ev.seq
+		s.lag.cursor = ev.seq
 		i++
 	}
 	if len(l.failed) != 0 {
@@ -132,18 +144,21 @@ func (l *loop) evicting(ev *entry) {
 	}
 }
 
-// fallBehind makes s, whose Out the message seq found full, catch up from
-// the history: the message is in hand (kept by the sink's Offer), and the
-// publishes that follow pass s by until it is live again.
-func (l *loop) fallBehind(s *subscription, seq uint64) {
-	l.markBehind(s, seq)
-	s.d.pump(l, s, true)
+// fallBehind makes s, whose Out the message ev found full, catch up from
+// the history: the message is in hand, and the publishes that follow pass s
+// by until it is live again.
+func (l *loop) fallBehind(s *subscription, ev *entry) {
+	l.markBehind(s, ev.seq)
+	s.d.pump(l, s, ev)
 }
 
 func (l *loop) markBehind(s *subscription, cursor uint64) {
+	if s.lag == nil {
+		s.lag = &lag{}
+	}
 	s.behind = true
-	s.cursor = cursor
-	s.behindIdx = len(l.behind)
+	s.lag.cursor = cursor
+	s.lag.idx = len(l.behind)
 	l.behind = append(l.behind, s)
 	l.e.behind.Add(1)
 }
@@ -151,8 +166,8 @@ func (l *loop) markBehind(s *subscription, cursor uint64) {
 func (l *loop) unmarkBehind(s *subscription) {
 	last := len(l.behind) - 1
 	moved := l.behind[last]
-	l.behind[s.behindIdx] = moved
-	moved.behindIdx = s.behindIdx
+	l.behind[s.lag.idx] = moved
+	moved.lag.idx = s.lag.idx
 	l.behind[last] = nil
 	l.behind = l.behind[:last]
 	s.behind = false
@@ -160,19 +175,20 @@ func (l *loop) unmarkBehind(s *subscription) {
 }
 
 // refill offers s, which is behind, the retained messages after its cursor
-// that match its query, without blocking, until Out is full (refillHeld: the
-// sink keeps the message that did not fit, the cursor is on it), the history
-// is exhausted (refillLive: s is live again, and the next publish offers to
-// it directly, so nothing is lost or repeated at the handover) or the scan's
-// budget runs out (refillMore). A panic of its query leaves it in l.failed,
-// cancelled here.
-func (l *loop) refill(s *subscription) refillState {
+// that match its query, without blocking, until Out is full (refillHeld, and
+// the entry that did not fit, to be handed over; the cursor is on it), the
+// history is exhausted (refillLive: s is live again, and the next publish
+// offers to it directly, so nothing is lost or repeated at the handover) or
+// the scan's budget runs out (refillMore). A panic of its query leaves it
+// in l.failed, cancelled here.
+func (l *loop) refill(s *subscription) (refillState, *entry) {
 	h := &l.hist
 	newest := l.seq
 	var delivered uint64
+	var held *entry
 	state := refillMore
 	for n := 0; ; n++ {
-		if s.cursor >= newest {
+		if s.lag.cursor >= newest {
 			l.unmarkBehind(s)
 			state = refillLive
 			break
@@ -180,20 +196,20 @@ func (l *loop) refill(s *subscription) refillState {
 		if n == refillBudget {
 			break
 		}
-		next := s.cursor + 1
+		next := s.lag.cursor + 1
 		ev := h.at(next)
 		if l.matches(s.qe, ev.events) {
 			out := s.d.Offer(ev.data, ev.events, ev.seq)
 			if out == Full {
-				s.cursor = next
-				state = refillHeld
+				s.lag.cursor = next
+				state, held = refillHeld, ev
 				break
 			}
 			if out == Sent {
 				delivered++
 			}
 		}
-		s.cursor = next
+		s.lag.cursor = next
 	}
 	if delivered != 0 {
 		l.e.delivered.Add(delivered)
@@ -201,7 +217,7 @@ func (l *loop) refill(s *subscription) refillState {
 	if len(l.failed) != 0 {
 		l.cancelFailed()
 	}
-	return state
+	return state, held
 }
 
 // covers returns nil if the history holds every message after seq (there

@@ -98,23 +98,19 @@ type client struct {
 // subscription is one client's subscription to one query. Subscribe
 // allocates it in one block with its Sink, which a delivery reads next.
 type subscription struct {
-	// What a delivery reads first.
+	// What a delivery reads first: with the sink before it, the first
+	// cache line of the block (see sinkSubscription).
 	d          Deliverer
 	blocking   bool
 	cancelled  bool
-	behind     bool // catching up: publishes pass it by (see history.go)
-	fallBehind bool // SubOptions.FallBehind
+	behind     bool  // catching up: publishes pass it by (see history.go)
+	fallBehind bool  // SubOptions.FallBehind
+	idx        int32 // position in qe.subs
+	lag        *lag  // nil until it first falls behind or resumes
 
 	h        *Handle
 	qe       *queryEntry
-	idx      int // position in qe.subs
 	clientID string
-
-	// While behind: everything up to cursor has been handed over (sent on
-	// Out, or in the hands of the subscription's catch-up goroutine), and
-	// its position in loop.behind.
-	cursor    uint64
-	behindIdx int
 }
 
 func (l *loop) run() {
@@ -204,8 +200,9 @@ func (l *loop) publish(env envelope) {
 	var sent uint64
 	for _, s := range matched {
 		// A blocking delivery may have handled requests that cancelled s;
-		// a subscription behind finds this message in the history.
-		if s.cancelled || s.behind {
+		// a subscription behind finds this message in the history, and one
+		// that caught up meanwhile (lag.cursor) has had it from there.
+		if s.cancelled || s.behind || (s.lag != nil && s.lag.cursor >= env.seq) {
 			continue
 		}
 		ok, n := l.deliver(s, env)
@@ -329,7 +326,7 @@ func (l *loop) deliver(s *subscription, env envelope) (ok bool, sent uint64) {
 			return true, 1
 		case Full:
 			if s.fallBehind && l.hist.entries != nil {
-				l.fallBehind(s, env.seq)
+				l.fallBehind(s, l.hist.at(env.seq))
 			} else {
 				l.outOfCapacity(s)
 			}
@@ -441,7 +438,7 @@ func (r *subscribeReq) apply(l *loop) {
 	*s = subscription{
 		clientID:   r.clientID,
 		qe:         qe,
-		idx:        len(qe.subs),
+		idx:        int32(len(qe.subs)),
 		d:          r.d,
 		blocking:   r.blocking,
 		fallBehind: r.opts.FallBehind,
@@ -476,15 +473,15 @@ func (r *subscribeReq) apply(l *loop) {
 // catching up with a goroutine of its own.
 func (l *loop) resume(s *subscription, after uint64) {
 	l.markBehind(s, after)
-	state := l.refill(s)
+	state, held := l.refill(s)
 	if s.cancelled { // its query panicked
 		return
 	}
 	switch state {
 	case refillHeld:
-		s.d.pump(l, s, true)
+		s.d.pump(l, s, held)
 	case refillMore:
-		s.d.pump(l, s, false)
+		s.d.pump(l, s, nil)
 	}
 }
 

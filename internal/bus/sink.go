@@ -31,8 +31,7 @@ const (
 // Deliverer is what the loop delivers through; Sink implements it for each
 // message type. Its methods are called only by the loop.
 type Deliverer interface {
-	// Offer converts and sends without blocking: Skipped, Sent or Full. On
-	// Full the converted message is kept, for a catch-up (see pump).
+	// Offer converts and sends without blocking: Skipped, Sent or Full.
 	Offer(data any, events map[string][]string, seq uint64) Outcome
 	// Send converts and sends, blocking until the subscriber receives, a
 	// request arrives on reqs (Interrupted, with the request) or stop is
@@ -40,10 +39,9 @@ type Deliverer interface {
 	Send(data any, events map[string][]string, seq uint64, reqs <-chan Request, stop <-chan struct{}) (Outcome, Request)
 	// accepts reports whether Conv takes the message.
 	accepts(data any, events map[string][]string, seq uint64) bool
-	// pump starts the goroutine that delivers the message the last Full
-	// Offer kept, if held, then asks the loop for the next ones (see
-	// catchUp).
-	pump(l *loop, s *subscription, held bool)
+	// pump starts the goroutine that delivers the message of held, if not
+	// nil, then asks the loop for the next ones (see catchUp).
+	pump(l *loop, s *subscription, held *entry)
 	// release lets go of the subscriber's channel once the subscription is
 	// cancelled. Only this package implements Deliverer.
 	release()
@@ -55,7 +53,6 @@ type Deliverer interface {
 type Sink[M any] struct {
 	out  chan M
 	conv Conv[M]
-	kept M // the message the last Full Offer could not send
 }
 
 // Offer implements Deliverer.
@@ -68,7 +65,6 @@ func (s *Sink[M]) Offer(data any, events map[string][]string, seq uint64) Outcom
 	case s.out <- m:
 		return Sent
 	default:
-		s.kept = m
 		return Full
 	}
 }
@@ -96,16 +92,18 @@ func (s *Sink[M]) accepts(data any, events map[string][]string, seq uint64) bool
 
 func (s *Sink[M]) release() { *s = Sink[M]{} }
 
-// pump implements Deliverer: it hands the kept message to a new goroutine,
-// which owns it from then on, and counts that goroutine in the run.
-func (s *Sink[M]) pump(l *loop, sub *subscription, held bool) {
-	m := s.kept
-	var zero M
-	s.kept = zero
+// pump implements Deliverer: it hands the message of held (converted again:
+// Offer found Out full with it) to a new goroutine, which owns it from then
+// on, and counts that goroutine in the run.
+func (s *Sink[M]) pump(l *loop, sub *subscription, held *entry) {
+	var m M
+	if held != nil {
+		m, _ = s.conv(held.data, held.events, held.seq)
+	}
 	req := &refillReq[M]{sub: sub, sink: s, reply: make(chan error, 1)}
 	p := &pumpState{h: sub.h}
 	l.r.addPump(p)
-	go catchUp(l.e, l.r, p, s.out, m, held, req)
+	go catchUp(l.e, l.r, p, s.out, m, held != nil, req)
 }
 
 // refillReq is a catching-up subscription's request for the messages that
@@ -133,14 +131,14 @@ func (r *refillReq[M]) apply(l *loop) {
 		r.reply <- errGone
 		return
 	}
-	r.state = l.refill(s)
+	var held *entry
+	r.state, held = l.refill(s)
 	if s.cancelled { // its query panicked during the scan
 		r.reply <- errGone
 		return
 	}
 	if r.state == refillHeld {
-		var zero M
-		r.m, r.sink.kept = r.sink.kept, zero
+		r.m, _ = r.sink.conv(held.data, held.events, held.seq)
 	}
 	r.reply <- nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -252,6 +253,34 @@ var DeliveryScenarios = []Scenario{
 		assert.Equal(t, 0, s.Stats().Behind)
 		assert.Equal(t, []string{"1"}, Drained(sub), "what was on Out stays readable")
 	}},
+	{"CatchUpDuringABlockedDelivery", func(t *testing.T, mk Maker) {
+		// A delivery blocked on an unbuffered subscriber lets requests in,
+		// a catch-up's refill among them: a subscription that catches up
+		// then, with the message being delivered, must not get it twice.
+		s := Started(t, mk, pubsub.History(10))
+		ctx := context.Background()
+		u, err := s.SubscribeUnbuffered(ctx, "u", MatchAll{}) // first in the query's list
+		require.NoError(t, err)
+		b, err := s.SubscribeWith(ctx, "b", MatchAll{}, pubsub.Capacity(2), pubsub.FallBehind())
+		require.NoError(t, err)
+		for i := 1; i <= 3; i++ { // 1 and 2 on b's Out, 3 in hand
+			require.NoError(t, s.Publish(ctx, fmt.Sprint(i)))
+			assert.Equal(t, fmt.Sprint(i), RecvData(t, u))
+		}
+		require.NoError(t, s.Publish(ctx, "4")) // the server now waits for u
+		assert.Equal(t, "1", RecvData(t, b))
+		assert.Equal(t, "2", RecvData(t, b)) // 3, then 4 from the history: caught up
+		WaitUntil(t, "b caught up", func() bool { return s.Stats().Behind == 0 })
+		assert.Equal(t, "4", RecvData(t, u)) // the delivery of 4 goes on, past b
+		assert.Equal(t, "3", RecvData(t, b))
+		assert.Equal(t, "4", RecvData(t, b))
+		require.NoError(t, s.Publish(ctx, "5"))
+		assert.Equal(t, "5", RecvData(t, u))
+		assert.Equal(t, "5", RecvData(t, b), "each once, in order")
+		Barrier(t, s)
+		assert.Empty(t, Drained(b))
+		assert.NoError(t, b.Err())
+	}},
 	{"FallBehindLosesNothingItDoesNotMatch", func(t *testing.T, mk Maker) {
 		s := Started(t, mk, pubsub.History(3))
 		ctx := context.Background()
@@ -365,6 +394,37 @@ var DeliveryScenarios = []Scenario{
 		assert.NoError(t, sub.Err())
 		assert.Equal(t, 1, s.NumClientSubscriptions("a"))
 		assert.Equal(t, "2", RecvData(t, sub))
+	}},
+	{"StatsQueued", func(t *testing.T, mk Maker) {
+		s := mk(pubsub.BufferCapacity(5))
+		ctx := context.Background()
+		for i := 0; i < 3; i++ { // before Start: queued
+			require.NoError(t, s.Publish(ctx, fmt.Sprint(i)))
+		}
+		assert.Equal(t, 3, s.Stats().Queued)
+		assert.Zero(t, s.Stats().Published, "not taken yet")
+		require.NoError(t, s.Start())
+		t.Cleanup(func() { _ = s.Stop() })
+		WaitUntil(t, "the queue taken", func() bool { return s.Stats().Published == 3 })
+		assert.Zero(t, s.Stats().Queued)
+	}},
+	{"LossIsLogged", func(t *testing.T, mk Maker) {
+		s := mk(pubsub.History(2))
+		var log SyncBuffer
+		s.SetLogger(slog.New(slog.NewTextHandler(&log, nil)))
+		require.NoError(t, s.Start())
+		t.Cleanup(func() { _ = s.Stop() })
+		ctx := context.Background()
+		sub, err := s.SubscribeWith(ctx, "a", MatchAll{}, pubsub.FallBehind())
+		require.NoError(t, err)
+		for i := 1; i <= 5; i++ {
+			require.NoError(t, s.Publish(ctx, fmt.Sprint(i)))
+		}
+		Barrier(t, s)
+		require.ErrorIs(t, sub.Err(), pubsub.ErrOutOfCapacity)
+		assert.Contains(t, log.String(), "level=WARN")
+		assert.Contains(t, log.String(), "evicted a message it had not received")
+		assert.Contains(t, log.String(), "client=a")
 	}},
 	{"StatsCount", func(t *testing.T, mk Maker) {
 		s := Started(t, mk, pubsub.History(2))
