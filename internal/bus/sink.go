@@ -112,6 +112,7 @@ func (s *Sink[M]) pump(l *loop, sub *subscription, held *entry) {
 type refillReq[M any] struct {
 	sub   *subscription
 	sink  *Sink[M]
+	sent  bool // the goroutine delivered its message since the last request
 	state refillState
 	m     M
 	reply chan error
@@ -127,6 +128,13 @@ const (
 
 func (r *refillReq[M]) apply(l *loop) {
 	s := r.sub
+	if r.sent {
+		// Counted here rather than by the goroutine, so that the count and
+		// the refill that follows change in one step of the loop (tests
+		// wait on the count to know that the refill is done).
+		r.sent = false
+		l.e.delivered.Add(1)
+	}
 	if s.cancelled {
 		r.reply <- errGone
 		return
@@ -157,13 +165,16 @@ func catchUp[M any](e *Engine, r *run, p *pumpState, out chan M, m M, held bool,
 		if held {
 			select {
 			case out <- m:
-				e.delivered.Add(1)
+				req.sent = true
 			case <-p.h.cancelled:
 				return
 			}
 			m = zero
 		}
 		if err := e.doOn(r, context.Background(), req, req.reply, ErrServerStopped); err != nil {
+			if req.sent { // the loop did not take the request: count it here
+				e.delivered.Add(1)
+			}
 			return
 		}
 		switch req.state {

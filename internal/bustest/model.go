@@ -256,13 +256,19 @@ type ModelServer interface {
 
 // Sync returns once s has done everything the model has: a round trip
 // through the server's goroutine, then, since catch-ups go on by
-// themselves, until s has counted every delivery the model made (the count
-// and the state of a refill change in one step of the server's goroutine)
-// and the catch-ups of cancelled subscriptions have ended.
+// themselves, until s has counted every delivery the model made and has as
+// many subscriptions behind, and the catch-ups of cancelled subscriptions
+// have ended. A refill counts the message its catch-up sent, offers the next
+// ones and counts them, and makes the subscription live, all in one step of
+// the server's goroutine, and what the test does next comes after it.
 func (m *Model) Sync(t TB, s ModelServer) {
 	t.Helper()
 	Barrier(t, s)
-	WaitUntil(t, "deliveries counted", func() bool { return s.Stats().Delivered >= m.delivered })
+	behind := m.Stats().Behind
+	WaitUntil(t, "deliveries counted", func() bool {
+		st := s.Stats()
+		return st.Delivered >= m.delivered && st.Behind == behind
+	})
 	Settle(t, s)
 }
 
