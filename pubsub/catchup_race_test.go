@@ -126,33 +126,9 @@ func TestCatchUpHandoverRace(t *testing.T) {
 
 				waiter, err := s.SubscribeUnbuffered(ctx, "waiter", matchAll{})
 				require.NoError(t, err)
-				var waited streamCheck
-				waiterDone := make(chan struct{})
-				go func() {
-					defer close(waiterDone)
-					pc := readerPace(43)
-					for m := range waiter.Messages() {
-						waited.take(m)
-						if waited.n == total {
-							return
-						}
-						pc.step()
-					}
-				}()
-
-				var check streamCheck
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					pc := readerPace(42)
-					for m := range sub.Messages() {
-						check.take(m)
-						if check.n == total {
-							return
-						}
-						pc.step()
-					}
-				}()
+				var check, waited streamCheck
+				waiterDone := readAll(waiter, total, readerPace(43), &waited)
+				done := readAll(sub, total, readerPace(42), &check)
 				publishAll(t, s, publishers, perPub)
 				<-done
 				<-waiterDone
@@ -170,6 +146,24 @@ func TestCatchUpHandoverRace(t *testing.T) {
 	}
 }
 
+// readAll has a goroutine receive sub's messages into c, at pace pc, until
+// c has total of them or sub is cancelled; the channel it returns is closed
+// when the goroutine ends.
+func readAll(sub *pubsub.Subscription, total int, pc *pace, c *streamCheck) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m := range sub.Messages() {
+			c.take(m)
+			if c.n == total {
+				return
+			}
+			pc.step()
+		}
+	}()
+	return done
+}
+
 // TestCatchUpLosesNothingSilently: with a history shorter than the burst, a
 // FallBehind subscriber reading at random speeds either receives every
 // message or is cancelled with ErrOutOfCapacity; what it received is a
@@ -183,18 +177,7 @@ func TestCatchUpLosesNothingSilently(t *testing.T) {
 	sub, err := s.SubscribeWith(context.Background(), "slow", matchAll{}, pubsub.Capacity(2), pubsub.FallBehind())
 	require.NoError(t, err)
 	var check streamCheck
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pc := readerPace(7)
-		for m := range sub.Messages() {
-			check.take(m)
-			if check.n == publishers*perPub {
-				return
-			}
-			pc.step()
-		}
-	}()
+	done := readAll(sub, publishers*perPub, readerPace(7), &check)
 	publishAll(t, s, publishers, perPub)
 	// End the reader if it is still live and waiting for more.
 	if err := s.Unsubscribe(context.Background(), "slow", matchAll{}); err != nil {
