@@ -2,7 +2,10 @@
 
 GO            ?= go
 FUZZTIME      ?= 60s
-FUZZ_PKGS     ?= ./fuzz/ ./query/grammar/
+# Every module of the repository: the core, and natsbus (NATS's dependencies stay out of the core).
+MODULES       ?= . natsbus
+# Fuzzed packages, as module:package (the package relative to its module).
+FUZZ_PKGS     ?= .:./fuzz/ .:./query/grammar/ natsbus:./internal/wire/
 BENCH_OUT     ?= bench.txt
 BENCH_COUNT   ?= 6
 BENCH         ?= .
@@ -16,36 +19,38 @@ fmt-check:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:
-	$(GO) vet ./...
+	@set -e; for m in $(MODULES); do echo "== go vet ($$m)"; (cd $$m && $(GO) vet ./...); done
 
 unit:
-	$(GO) test -race -count=1 ./...
+	@set -e; for m in $(MODULES); do echo "== go test -race ($$m)"; (cd $$m && $(GO) test -race -count=1 ./...); done
 
 ## fuzz-short: every fuzz target for a fixed number of executions, about 10 s each on a
 ## 2-core machine. A count, unlike a duration, sets no deadline: Go's fuzz coordinator can
 ## fail a target that found nothing when a -fuzztime deadline fires (golang/go#75804, before
 ## Go 1.27), and a loaded machine only makes the run slower, never red. A target the fuzzer
 ## finds failing still fails the run. A target without a budget here fails it too.
-FUZZ_SHORT ?= FuzzParse=170000x FuzzMatch=120000x FuzzDecimal=200000x FuzzInstant=250000x FuzzServer=70000x FuzzDescent=70000x
+FUZZ_SHORT ?= FuzzParse=170000x FuzzMatch=120000x FuzzDecimal=200000x FuzzInstant=250000x FuzzServer=70000x FuzzDescent=70000x FuzzDecodeEnvelope=150000x
 fuzz-short:
-	@set -e; for pkg in $(FUZZ_PKGS); do \
-	  targets="$$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true)"; \
+	@set -e; for mp in $(FUZZ_PKGS); do \
+	  mod="$${mp%%:*}"; pkg="$${mp#*:}"; \
+	  targets="$$(cd $$mod && $(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true)"; \
 	  for t in $$targets; do \
 	    budget=""; \
 	    for b in $(FUZZ_SHORT); do [ "$${b%%=*}" = "$$t" ] && budget="$${b#*=}"; done; \
 	    if [ -z "$$budget" ]; then echo "fuzz-short: no budget for $$t in FUZZ_SHORT"; exit 1; fi; \
-	    echo "== fuzz $$pkg $$t for $$budget"; \
-	    $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$$budget $$pkg; \
+	    echo "== fuzz $$mod $$pkg $$t for $$budget"; \
+	    (cd $$mod && $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$$budget $$pkg); \
 	  done; \
 	done
 
 ## fuzz: every fuzz target for FUZZTIME (go test -fuzz takes one target per run)
 fuzz:
-	@set -e; for pkg in $(FUZZ_PKGS); do \
-	  targets="$$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true)"; \
+	@set -e; for mp in $(FUZZ_PKGS); do \
+	  mod="$${mp%%:*}"; pkg="$${mp#*:}"; \
+	  targets="$$(cd $$mod && $(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true)"; \
 	  for t in $$targets; do \
-	    echo "== fuzz $$pkg $$t for $(FUZZTIME)"; \
-	    $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	    echo "== fuzz $$mod $$pkg $$t for $(FUZZTIME)"; \
+	    (cd $$mod && $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg); \
 	  done; \
 	done
 

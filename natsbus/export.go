@@ -1,0 +1,217 @@
+package natsbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nuid"
+
+	"github.com/querybus/querybus/natsbus/internal/wire"
+	"github.com/querybus/querybus/pubsub"
+)
+
+// Exporter sends to NATS the messages published on a bus whose events
+// match its query. Make one with Export; Close it when done.
+type Exporter struct {
+	cfg    *config
+	bus    *pubsub.Server
+	st     *busState
+	nc     *nats.Conn
+	q      pubsub.Query
+	client string // its client id on the bus
+	origin string // on the wire: the bus's id and its own
+
+	mu  sync.Mutex
+	sub *pubsub.Subscription
+	err error // the last loss
+
+	closing chan struct{}
+	done    chan struct{}
+	once    sync.Once
+
+	exported, encodeErrors, oversize, publishErrors, skipped, gaps atomic.Uint64
+}
+
+// ExportStats are an Exporter's counters, since Export.
+type ExportStats struct {
+	// Exported is the number of messages sent to NATS.
+	Exported uint64
+	// EncodeErrors counts messages whose data the codec could not encode,
+	// Oversize those larger than the NATS server's maximum payload, and
+	// PublishErrors those the connection refused: none of them was sent,
+	// and each was logged.
+	EncodeErrors, Oversize, PublishErrors uint64
+	// Imported counts the messages an importer of the same bus published
+	// into it, which are not sent out again.
+	Imported uint64
+	// Gaps counts the times the exporter's subscription to its bus was
+	// cancelled for capacity (the bus has no history to fall behind in):
+	// messages were lost, and the exporter subscribed again. Err says
+	// where.
+	Gaps uint64
+}
+
+// Export starts sending to NATS, on nc, the messages published on bus whose
+// events match q (query.All for everything), from now on. It subscribes to
+// bus with FallBehind, so that if the bus has a history (pubsub.History) a
+// burst the connection cannot take at once is sent late rather than lost.
+// It returns an error for an invalid option, or the bus's Subscribe error
+// (a stopped bus, ctx ended).
+func Export(ctx context.Context, bus *pubsub.Server, nc *nats.Conn, q pubsub.Query, opts ...Option) (*Exporter, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if bus == nil || nc == nil || q == nil {
+		return nil, errors.New("natsbus: Export needs a bus, a connection and a query")
+	}
+	st := acquire(bus)
+	e := &Exporter{
+		cfg: cfg, bus: bus, st: st, nc: nc, q: q,
+		client:  "natsbus-export-" + nuid.Next(),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	e.origin = st.id + ":" + e.client
+	if err := e.subscribe(ctx); err != nil {
+		release(bus, st)
+		return nil, err
+	}
+	st.mu.Lock()
+	st.exporters[e] = struct{}{}
+	st.mu.Unlock()
+	go e.run()
+	return e, nil
+}
+
+// subscribe subscribes the exporter to its bus, unless it is closing
+// (errClosing). It holds e.mu meanwhile, so that Close, which closes
+// e.closing under e.mu before it unsubscribes, always finds the newest
+// subscription.
+func (e *Exporter) subscribe(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	select {
+	case <-e.closing:
+		return errClosing
+	default:
+	}
+	sub, err := e.bus.SubscribeWith(ctx, e.client, e.q, pubsub.Capacity(e.cfg.capacity), pubsub.FallBehind())
+	if err != nil {
+		return fmt.Errorf("natsbus: Export: %w", err)
+	}
+	e.sub = sub
+	return nil
+}
+
+var errClosing = errors.New("natsbus: closing")
+
+func (e *Exporter) run() {
+	defer close(e.done)
+	buf := make([]byte, 0, 512)
+	var last uint64
+	for {
+		e.mu.Lock()
+		sub := e.sub
+		e.mu.Unlock()
+		for msg := range sub.Messages() {
+			last = msg.Seq()
+			buf = e.send(buf, msg)
+		}
+		if !errors.Is(sub.Err(), pubsub.ErrOutOfCapacity) {
+			return // unsubscribed by Close, or the bus stopped
+		}
+		// Lost: the bus has no history to fall behind in. Say so, and go on.
+		e.gaps.Add(1)
+		err := fmt.Errorf("natsbus: exporter lost messages after seq %d: %w", last, sub.Err())
+		e.mu.Lock()
+		e.err = err
+		e.mu.Unlock()
+		e.cfg.logger.Warn("natsbus: exporter's subscription cancelled for capacity; subscribing again",
+			"after", last, "err", sub.Err())
+		e.st.forget(e)
+		if err := e.subscribe(context.Background()); err != nil {
+			if err != errClosing {
+				e.cfg.logger.Error("natsbus: exporter could not subscribe again", "err", err)
+			}
+			return
+		}
+	}
+}
+
+// send sends msg to NATS, encoding into buf, which it returns for reuse.
+func (e *Exporter) send(buf []byte, msg pubsub.Message) []byte {
+	events := msg.Events()
+	if e.st.importedSeen(e, events) {
+		e.skipped.Add(1)
+		return buf
+	}
+	name, data, err := e.cfg.codec.Encode(msg.Data())
+	if err != nil {
+		e.encodeErrors.Add(1)
+		e.cfg.logger.Warn("natsbus: message not exported: its data cannot be encoded", "seq", msg.Seq(), "err", err)
+		return buf
+	}
+	buf = wire.Append(buf[:0], &wire.Envelope{Origin: e.origin, Seq: msg.Seq(), TypeName: name, Events: events, Data: data})
+	if max := e.nc.MaxPayload(); max > 0 && int64(len(buf)) > max {
+		e.oversize.Add(1)
+		e.cfg.logger.Warn("natsbus: message not exported: larger than the server's maximum payload",
+			"seq", msg.Seq(), "bytes", len(buf), "max", max)
+		return buf
+	}
+	subject := e.cfg.prefix + "." + wire.RoutingToken(events, e.cfg.routingKey)
+	if err := e.nc.Publish(subject, buf); err != nil {
+		e.publishErrors.Add(1)
+		e.cfg.logger.Warn("natsbus: message not exported", "seq", msg.Seq(), "subject", subject, "err", err)
+		return buf
+	}
+	e.exported.Add(1)
+	return buf
+}
+
+// Stats returns the exporter's counters.
+func (e *Exporter) Stats() ExportStats {
+	return ExportStats{
+		Exported:      e.exported.Load(),
+		EncodeErrors:  e.encodeErrors.Load(),
+		Oversize:      e.oversize.Load(),
+		PublishErrors: e.publishErrors.Load(),
+		Imported:      e.skipped.Load(),
+		Gaps:          e.gaps.Load(),
+	}
+}
+
+// Err returns nil, or the last loss of messages the exporter could not
+// avoid (see ExportStats.Gaps).
+func (e *Exporter) Err() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+// Close stops the exporter: it unsubscribes from the bus, sends what it
+// had received, and flushes the connection. Nothing is sent after it
+// returns. It returns the flush's error, if any.
+func (e *Exporter) Close() error {
+	var err error
+	e.once.Do(func() {
+		e.mu.Lock()
+		close(e.closing)
+		e.mu.Unlock()
+		_ = e.bus.Unsubscribe(context.Background(), e.client, e.q) // not found if the bus stopped
+		<-e.done
+		e.st.mu.Lock()
+		delete(e.st.exporters, e)
+		e.st.mu.Unlock()
+		e.st.forget(e)
+		release(e.bus, e.st)
+		if !e.nc.IsClosed() {
+			err = e.nc.Flush()
+		}
+	})
+	return err
+}

@@ -1,0 +1,245 @@
+package natsbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/querybus/querybus/natsbus/internal/wire"
+	"github.com/querybus/querybus/pubsub"
+	"github.com/querybus/querybus/query"
+)
+
+// Importer publishes into a bus the messages on NATS that its query
+// matches. Make one with Import; Close it when done.
+type Importer struct {
+	cfg      *config
+	bus      *pubsub.Server
+	st       *busState
+	q        *query.Query
+	subjects []string
+
+	subs []*nats.Subscription
+	ch   chan *nats.Msg
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+
+	received, imported, filtered, own, duplicates, malformed, decodeErrors, publishErrors atomic.Uint64
+	dropped                                                                               atomic.Uint64 // as last logged
+}
+
+// ImportStats are an Importer's counters, since Import.
+type ImportStats struct {
+	// Received is the number of messages taken from NATS, and Imported the
+	// number published into the bus.
+	Received, Imported uint64
+	// Filtered counts the messages the query did not match (subjects only
+	// narrow what travels); Own those an exporter of the same bus sent;
+	// Duplicates those already imported into the bus (by origin and
+	// sequence number).
+	Filtered, Own, Duplicates uint64
+	// Malformed counts payloads that are not envelopes, DecodeErrors data
+	// the codec could not decode, and PublishErrors messages the bus did
+	// not take: each was logged, and dropped.
+	Malformed, DecodeErrors, PublishErrors uint64
+	// Dropped is the number of messages NATS dropped because the importer
+	// did not keep up (a slow consumer), as nats.Subscription.Dropped
+	// counts them; it is logged when it grows.
+	Dropped uint64
+}
+
+// Subjects returns the NATS subjects the importer subscribed to.
+func (i *Importer) Subjects() []string { return append([]string(nil), i.subjects...) }
+
+// Import starts publishing into bus, from now on, the messages on NATS (on
+// nc) whose events q matches (nil or query.All for everything). It
+// subscribes only to the subjects q can match: those of the values q
+// requires of the routing key, and the reserved one; or all of the
+// prefix's when q requires nothing of it. Messages an exporter of the same
+// bus sent are not imported.
+func Import(ctx context.Context, nc *nats.Conn, bus *pubsub.Server, q *query.Query, opts ...Option) (*Importer, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if bus == nil || nc == nil {
+		return nil, errors.New("natsbus: Import needs a connection and a bus")
+	}
+	if q == nil {
+		q = query.All
+	}
+	i := &Importer{cfg: cfg, bus: bus, q: q, subjects: interest(q, cfg), ch: make(chan *nats.Msg, 4096), done: make(chan struct{})}
+	i.ctx, i.cancel = context.WithCancel(context.Background())
+	for _, subj := range i.subjects {
+		sub, err := nc.ChanSubscribe(subj, i.ch)
+		if err != nil {
+			i.unsubscribe()
+			i.cancel()
+			return nil, fmt.Errorf("natsbus: Import: subscribing to %s: %w", subj, err)
+		}
+		i.subs = append(i.subs, sub)
+	}
+	if err := flush(ctx, nc); err != nil { // the server has the subscriptions
+		i.unsubscribe()
+		i.cancel()
+		return nil, fmt.Errorf("natsbus: Import: %w", err)
+	}
+	i.st = acquire(bus)
+	go i.run()
+	return i, nil
+}
+
+// interest returns the subjects an importer with q subscribes to: if one of
+// q's alternative sets of index terms consists only of values of the
+// routing key, the subjects of those values and the reserved subject
+// (where messages with several values for the key travel); otherwise every
+// subject of the prefix.
+func interest(q *query.Query, cfg *config) []string {
+	for _, set := range q.IndexTerms() {
+		var subjects []string
+		seen := map[string]bool{}
+		ok := len(set) > 0
+		for _, t := range set {
+			if t.Key != cfg.routingKey || t.AnyValue {
+				ok = false
+				break
+			}
+			if tok := wire.Token(t.Value); !seen[tok] {
+				seen[tok] = true
+				subjects = append(subjects, cfg.prefix+"."+tok)
+			}
+		}
+		if ok {
+			if !seen[wire.Reserved] {
+				subjects = append(subjects, cfg.prefix+"."+wire.Reserved)
+			}
+			return subjects
+		}
+	}
+	return []string{cfg.prefix + ".>"}
+}
+
+func (i *Importer) unsubscribe() {
+	for _, s := range i.subs {
+		_ = s.Unsubscribe()
+	}
+}
+
+func (i *Importer) run() {
+	defer close(i.done)
+	for {
+		select {
+		case <-i.ctx.Done():
+			return
+		case m := <-i.ch:
+			i.take(m)
+		}
+	}
+}
+
+// take imports one message from NATS.
+func (i *Importer) take(m *nats.Msg) {
+	i.received.Add(1)
+	i.checkDropped()
+	env, err := wire.Decode(m.Data)
+	if err != nil {
+		i.malformed.Add(1)
+		i.cfg.logger.Warn("natsbus: message not imported", "subject", m.Subject, "err", err)
+		return
+	}
+	if strings.HasPrefix(env.Origin, i.st.id+":") {
+		i.own.Add(1)
+		return
+	}
+	if ok, err := i.q.Matches(env.Events); err != nil || !ok {
+		i.filtered.Add(1)
+		return
+	}
+	data, err := i.cfg.codec.Decode(env.TypeName, env.Data)
+	if err != nil {
+		i.decodeErrors.Add(1)
+		i.cfg.logger.Warn("natsbus: message not imported: its data cannot be decoded", "subject", m.Subject, "origin", env.Origin, "seq", env.Seq, "err", err)
+		return
+	}
+	// Claim the message for this bus, so that no other importer of it
+	// publishes it too, then publish it.
+	if !i.st.claim(env.Origin, env.Seq) {
+		i.duplicates.Add(1)
+		return
+	}
+	i.st.markImported(env.Events)
+	if err := i.bus.PublishWithEvents(i.ctx, data, env.Events); err != nil {
+		i.st.forgetEvents(env.Events)
+		if i.ctx.Err() == nil {
+			i.publishErrors.Add(1)
+			i.cfg.logger.Warn("natsbus: message not imported: the bus did not take it", "origin", env.Origin, "seq", env.Seq, "err", err)
+		}
+		return
+	}
+	i.imported.Add(1)
+}
+
+// checkDropped logs the messages NATS dropped for this slow consumer since
+// the last time.
+func (i *Importer) checkDropped() {
+	var n uint64
+	for _, s := range i.subs {
+		if d, err := s.Dropped(); err == nil {
+			n += uint64(d)
+		}
+	}
+	if old := i.dropped.Load(); n > old {
+		i.dropped.Store(n)
+		i.cfg.logger.Warn("natsbus: NATS dropped messages: the importer is a slow consumer", "dropped", n-old, "total", n)
+	}
+}
+
+// Stats returns the importer's counters.
+func (i *Importer) Stats() ImportStats {
+	i.checkDropped()
+	return ImportStats{
+		Received:      i.received.Load(),
+		Imported:      i.imported.Load(),
+		Filtered:      i.filtered.Load(),
+		Own:           i.own.Load(),
+		Duplicates:    i.duplicates.Load(),
+		Malformed:     i.malformed.Load(),
+		DecodeErrors:  i.decodeErrors.Load(),
+		PublishErrors: i.publishErrors.Load(),
+		Dropped:       i.dropped.Load(),
+	}
+}
+
+// Close stops the importer: it unsubscribes from NATS and returns once
+// nothing more will be published into the bus by it.
+func (i *Importer) Close() error {
+	i.once.Do(func() {
+		i.unsubscribe()
+		i.cancel()
+		<-i.done
+		release(i.bus, i.st)
+	})
+	return nil
+}
+
+// flush waits for the server to have processed what nc sent, within ctx's
+// deadline, or nats.go's default timeout if ctx has none.
+func flush(ctx context.Context, nc *nats.Conn) error {
+	if _, ok := ctx.Deadline(); ok {
+		return nc.FlushWithContext(ctx)
+	}
+	return nc.Flush()
+}
+
+// ErrMalformed is what the error of a payload that is not an envelope, or
+// not one this version reads, is (errors.Is): such payloads are counted in
+// ImportStats.Malformed and logged with it.
+var ErrMalformed = wire.ErrMalformed
