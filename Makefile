@@ -76,6 +76,9 @@ demo:
 	@echo
 	@echo "== examples/resume"
 	@$(GO) run ./examples/resume
+	@echo
+	@echo "== natsbus/example (an embedded NATS server, three buses)"
+	@cd natsbus && $(GO) run ./example
 
 ## lint: staticcheck, when it can be installed from the module proxy
 lint:
