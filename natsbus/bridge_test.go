@@ -235,3 +235,58 @@ func TestSlowConsumerCounted(t *testing.T) {
 	assert.NoError(t, stuck.Err())
 	require.NoError(t, bus.Unsubscribe(bg, "stuck", query.All)) // let the importer go
 }
+
+// Bad arguments are errors that name the fault, and subscribe nothing.
+func TestBadArguments(t *testing.T) {
+	ns := startNATS(t)
+	nc := connect(t, ns)
+	bus := startBus(t)
+	_, err := Export(bg, bus, nc, query.All, Prefix("a.*"))
+	assert.ErrorContains(t, err, `invalid subject prefix "a.*"`)
+	_, err = Import(bg, nc, bus, nil, Prefix(""))
+	assert.ErrorContains(t, err, `invalid subject prefix ""`)
+	_, err = Export(bg, bus, nc, query.All, Capacity(0))
+	assert.ErrorContains(t, err, "capacity 0")
+	_, err = Export(bg, bus, nc, query.All, WithCodec(nil))
+	assert.ErrorContains(t, err, "nil codec")
+	_, err = Export(bg, nil, nc, query.All)
+	assert.Error(t, err)
+	_, err = Import(bg, nil, bus, nil)
+	assert.Error(t, err)
+	assert.Zero(t, bus.NumClients())
+
+	stopped := pubsub.NewServer()
+	require.NoError(t, stopped.Start())
+	require.NoError(t, stopped.Stop())
+	_, err = Export(bg, stopped, nc, query.All)
+	assert.ErrorIs(t, err, pubsub.ErrServerStopped)
+}
+
+// Close of an exporter sends what it had received; nothing is sent after
+// it, and a second Close is harmless.
+func TestExporterClose(t *testing.T) {
+	ns := startNATS(t)
+	watch := connect(t, ns)
+	got, err := watch.SubscribeSync("querybus.>")
+	require.NoError(t, err)
+	require.NoError(t, watch.Flush())
+	bus := startBus(t)
+	exp, err := Export(bg, bus, connect(t, ns), query.All)
+	require.NoError(t, err)
+	for i := 0; i < 100; i++ {
+		require.NoError(t, bus.PublishWithEvents(bg, i, txEvents(i)))
+	}
+	require.NoError(t, exp.Close())
+	require.NoError(t, exp.Close())
+	require.NoError(t, bus.PublishWithEvents(bg, "after", txEvents(0)))
+	require.NoError(t, bus.PublishWithEvents(bg, "fence", txEvents(0))) // a round trip through the bus
+	for i := 0; i < 100; i++ {
+		_, err := got.NextMsg(guard)
+		require.NoError(t, err, "message %d", i)
+	}
+	require.NoError(t, watch.Flush())
+	n, _, err := got.Pending()
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing after Close")
+	assert.Zero(t, bus.NumClients())
+}
