@@ -2,7 +2,9 @@ package natsbus
 
 import (
 	"reflect"
+	"runtime"
 	"sync"
+	"weak"
 
 	"github.com/nats-io/nuid"
 
@@ -18,7 +20,6 @@ type busState struct {
 	id string
 
 	mu        sync.Mutex
-	users     int
 	exporters map[*Exporter]struct{}
 	imported  map[uintptr]*importMark // by the event map's address
 	lastSeq   map[string]uint64       // by origin
@@ -31,16 +32,21 @@ type importMark struct {
 	pending map[*Exporter]struct{}
 }
 
+// buses holds the state of every bus that has had an exporter or an
+// importer, for as long as the bus exists: an importer closed and made
+// again (same durable name) still knows what the bus already has. The
+// entry goes when the bus is garbage.
 var (
 	busesMu sync.Mutex
-	buses   = map[*pubsub.Server]*busState{}
+	buses   = map[weak.Pointer[pubsub.Server]]*busState{}
 )
 
-// acquire returns the state of bus, counting one more user of it.
-func acquire(bus *pubsub.Server) *busState {
+// stateOf returns the state of bus.
+func stateOf(bus *pubsub.Server) *busState {
+	key := weak.Make(bus)
 	busesMu.Lock()
 	defer busesMu.Unlock()
-	st := buses[bus]
+	st := buses[key]
 	if st == nil {
 		st = &busState{
 			id:        nuid.Next(),
@@ -48,25 +54,14 @@ func acquire(bus *pubsub.Server) *busState {
 			imported:  map[uintptr]*importMark{},
 			lastSeq:   map[string]uint64{},
 		}
-		buses[bus] = st
+		buses[key] = st
+		runtime.AddCleanup(bus, func(k weak.Pointer[pubsub.Server]) {
+			busesMu.Lock()
+			delete(buses, k)
+			busesMu.Unlock()
+		}, key)
 	}
-	st.mu.Lock()
-	st.users++
-	st.mu.Unlock()
 	return st
-}
-
-// release counts one user of bus less, forgetting its state after the last.
-func release(bus *pubsub.Server, st *busState) {
-	busesMu.Lock()
-	defer busesMu.Unlock()
-	st.mu.Lock()
-	st.users--
-	last := st.users == 0
-	st.mu.Unlock()
-	if last {
-		delete(buses, bus)
-	}
 }
 
 func mapKey(events map[string][]string) uintptr { return reflect.ValueOf(events).Pointer() }
@@ -132,14 +127,26 @@ func (st *busState) forgetEvents(events map[string][]string) {
 }
 
 // claim reports whether the message seq of origin is new to the bus, and
-// records it: each origin's messages arrive in their order, so one that is
-// not after the last one claimed is a duplicate.
-func (st *busState) claim(origin string, seq uint64) bool {
+// records it, returning what it replaced for unclaim: each origin's
+// messages arrive in their order, so one that is not after the last one
+// claimed is a duplicate.
+func (st *busState) claim(origin string, seq uint64) (prev uint64, ok bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if seq <= st.lastSeq[origin] {
-		return false
+	prev = st.lastSeq[origin]
+	if seq <= prev {
+		return prev, false
 	}
 	st.lastSeq[origin] = seq
-	return true
+	return prev, true
+}
+
+// unclaim undoes the claim of seq of origin, which was not published after
+// all (the importer closed meanwhile), so that its redelivery is imported.
+func (st *busState) unclaim(origin string, seq, prev uint64) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.lastSeq[origin] == seq {
+		st.lastSeq[origin] = prev
+	}
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
 
 	"github.com/querybus/querybus/natsbus/internal/wire"
@@ -21,6 +24,7 @@ type Exporter struct {
 	bus    *pubsub.Server
 	st     *busState
 	nc     *nats.Conn
+	js     jetstream.JetStream // JetStream mode
 	q      pubsub.Query
 	client string // its client id on the bus
 	origin string // on the wire: the bus's id and its own
@@ -69,7 +73,7 @@ func Export(ctx context.Context, bus *pubsub.Server, nc *nats.Conn, q pubsub.Que
 	if bus == nil || nc == nil || q == nil {
 		return nil, errors.New("natsbus: Export needs a bus, a connection and a query")
 	}
-	st := acquire(bus)
+	st := stateOf(bus)
 	e := &Exporter{
 		cfg: cfg, bus: bus, st: st, nc: nc, q: q,
 		client:  "natsbus-export-" + nuid.Next(),
@@ -77,8 +81,12 @@ func Export(ctx context.Context, bus *pubsub.Server, nc *nats.Conn, q pubsub.Que
 		done:    make(chan struct{}),
 	}
 	e.origin = st.id + ":" + e.client
+	if cfg.stream != "" {
+		if e.js, err = ensureStream(ctx, nc, cfg); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.subscribe(ctx); err != nil {
-		release(bus, st)
 		return nil, err
 	}
 	st.mu.Lock()
@@ -164,13 +172,61 @@ func (e *Exporter) send(buf []byte, msg pubsub.Message) []byte {
 		return buf
 	}
 	subject := e.cfg.prefix + "." + wire.RoutingToken(events, e.cfg.routingKey)
-	if err := e.nc.Publish(subject, buf); err != nil {
+	var err2 error
+	if e.js != nil {
+		err2 = e.publishJS(subject, buf, msg.Seq())
+	} else {
+		err2 = e.nc.Publish(subject, buf)
+	}
+	if err2 != nil {
 		e.publishErrors.Add(1)
-		e.cfg.logger.Warn("natsbus: message not exported", "seq", msg.Seq(), "subject", subject, "err", err)
+		e.cfg.logger.Warn("natsbus: message not exported", "seq", msg.Seq(), "subject", subject, "err", err2)
 		return buf
 	}
 	e.exported.Add(1)
 	return buf
+}
+
+// retryWait is the pause between two attempts to have the stream store a
+// message while NATS is unreachable.
+const retryWait = 50 * time.Millisecond
+
+// publishJS has the stream store the message, retrying until it has (the
+// Nats-Msg-Id makes a retry of a message it already has harmless), or until
+// the exporter closes: then it tries once more, and the error is the
+// message's loss.
+func (e *Exporter) publishJS(subject string, payload []byte, seq uint64) error {
+	id := e.origin + ":" + strconv.FormatUint(seq, 10)
+	logged := false
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := e.js.Publish(ctx, subject, payload, jetstream.WithMsgID(id))
+		cancel()
+		if err == nil {
+			if logged {
+				e.cfg.logger.Info("natsbus: the stream takes messages again", "seq", seq)
+			}
+			return nil
+		}
+		if errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, nats.ErrBadSubject) {
+			return err
+		}
+		select {
+		case <-e.closing:
+			return err
+		default:
+		}
+		if !logged {
+			logged = true
+			e.cfg.logger.Warn("natsbus: the stream does not take messages; retrying", "seq", seq, "err", err)
+		}
+		t := time.NewTimer(retryWait)
+		select {
+		case <-t.C:
+		case <-e.closing:
+			t.Stop()
+		}
+	}
 }
 
 // Stats returns the exporter's counters.
@@ -208,7 +264,6 @@ func (e *Exporter) Close() error {
 		delete(e.st.exporters, e)
 		e.st.mu.Unlock()
 		e.st.forget(e)
-		release(e.bus, e.st)
 		if !e.nc.IsClosed() {
 			err = e.nc.Flush()
 		}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/querybus/querybus/natsbus/internal/wire"
 	"github.com/querybus/querybus/pubsub"
@@ -26,6 +27,7 @@ type Importer struct {
 
 	subs []*nats.Subscription
 	ch   chan *nats.Msg
+	msgs jetstream.MessagesContext // JetStream mode
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -77,7 +79,16 @@ func Import(ctx context.Context, nc *nats.Conn, bus *pubsub.Server, q *query.Que
 		q = query.All
 	}
 	i := &Importer{cfg: cfg, bus: bus, q: q, subjects: interest(q, cfg), ch: make(chan *nats.Msg, 4096), done: make(chan struct{})}
+	i.st = stateOf(bus)
 	i.ctx, i.cancel = context.WithCancel(context.Background())
+	if cfg.stream != "" {
+		if err := i.consume(ctx, nc); err != nil {
+			i.cancel()
+			return nil, err
+		}
+		go i.runJS()
+		return i, nil
+	}
 	for _, subj := range i.subjects {
 		sub, err := nc.ChanSubscribe(subj, i.ch)
 		if err != nil {
@@ -92,9 +103,70 @@ func Import(ctx context.Context, nc *nats.Conn, bus *pubsub.Server, q *query.Que
 		i.cancel()
 		return nil, fmt.Errorf("natsbus: Import: %w", err)
 	}
-	i.st = acquire(bus)
 	go i.run()
 	return i, nil
+}
+
+// consume makes (or finds again) the importer's durable consumer, over its
+// subjects, and starts reading it.
+func (i *Importer) consume(ctx context.Context, nc *nats.Conn) error {
+	if i.cfg.durable == "" {
+		return errors.New("natsbus: Import with JetStream needs Durable(name)")
+	}
+	js, err := ensureStream(ctx, nc, i.cfg)
+	if err != nil {
+		return err
+	}
+	// One message unacknowledged at a time: the stream then delivers in its
+	// order even when it delivers a message again (after a loss on the
+	// way), so that each origin's messages arrive in order and a message
+	// whose sequence number is not after the last imported one is a
+	// duplicate.
+	cc := jetstream.ConsumerConfig{
+		Durable:       i.cfg.durable,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		DeliverPolicy: jetstream.DeliverNewPolicy,
+		MaxAckPending: 1,
+		AckWait:       i.cfg.ackWait,
+	}
+	if len(i.subjects) == 1 {
+		cc.FilterSubject = i.subjects[0]
+	} else {
+		cc.FilterSubjects = i.subjects
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, i.cfg.stream, cc)
+	if err != nil {
+		return fmt.Errorf("natsbus: Import: consumer %q of stream %q: %w", i.cfg.durable, i.cfg.stream, err)
+	}
+	if i.msgs, err = cons.Messages(); err != nil {
+		return fmt.Errorf("natsbus: Import: %w", err)
+	}
+	return nil
+}
+
+// runJS imports the messages of the durable consumer, acknowledging each
+// once it is in the bus (or refused for good), in the order of the stream.
+func (i *Importer) runJS() {
+	defer close(i.done)
+	for {
+		m, err := i.msgs.Next()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			return
+		}
+		if err != nil {
+			i.cfg.logger.Debug("natsbus: reading the consumer", "err", err)
+			continue
+		}
+		if i.ctx.Err() != nil || !i.take(m.Subject(), m.Data()) {
+			// Closing: not imported, so handed back to the stream for
+			// the next importer of this consumer.
+			_ = m.Nak()
+			continue
+		}
+		if err := m.Ack(); err != nil {
+			i.cfg.logger.Warn("natsbus: acknowledgement not sent; the message will come again, and be recognised", "err", err)
+		}
+	}
 }
 
 // interest returns the subjects an importer with q subscribes to: if one of
@@ -140,51 +212,57 @@ func (i *Importer) run() {
 		case <-i.ctx.Done():
 			return
 		case m := <-i.ch:
-			i.take(m)
+			i.take(m.Subject, m.Data)
 		}
 	}
 }
 
-// take imports one message from NATS.
-func (i *Importer) take(m *nats.Msg) {
+// take imports one message from NATS. It returns false only if the
+// importer is closing and the message was not published into the bus.
+func (i *Importer) take(subject string, payload []byte) bool {
 	i.received.Add(1)
 	i.checkDropped()
-	env, err := wire.Decode(m.Data)
+	env, err := wire.Decode(payload)
 	if err != nil {
 		i.malformed.Add(1)
-		i.cfg.logger.Warn("natsbus: message not imported", "subject", m.Subject, "err", err)
-		return
+		i.cfg.logger.Warn("natsbus: message not imported", "subject", subject, "err", err)
+		return true
 	}
 	if strings.HasPrefix(env.Origin, i.st.id+":") {
 		i.own.Add(1)
-		return
+		return true
 	}
 	if ok, err := i.q.Matches(env.Events); err != nil || !ok {
 		i.filtered.Add(1)
-		return
+		return true
 	}
 	data, err := i.cfg.codec.Decode(env.TypeName, env.Data)
 	if err != nil {
 		i.decodeErrors.Add(1)
-		i.cfg.logger.Warn("natsbus: message not imported: its data cannot be decoded", "subject", m.Subject, "origin", env.Origin, "seq", env.Seq, "err", err)
-		return
+		i.cfg.logger.Warn("natsbus: message not imported: its data cannot be decoded", "subject", subject, "origin", env.Origin, "seq", env.Seq, "err", err)
+		return true
 	}
 	// Claim the message for this bus, so that no other importer of it
 	// publishes it too, then publish it.
-	if !i.st.claim(env.Origin, env.Seq) {
+	prev, ok := i.st.claim(env.Origin, env.Seq)
+	if !ok {
 		i.duplicates.Add(1)
-		return
+		return true
 	}
 	i.st.markImported(env.Events)
 	if err := i.bus.PublishWithEvents(i.ctx, data, env.Events); err != nil {
 		i.st.forgetEvents(env.Events)
-		if i.ctx.Err() == nil {
-			i.publishErrors.Add(1)
-			i.cfg.logger.Warn("natsbus: message not imported: the bus did not take it", "origin", env.Origin, "seq", env.Seq, "err", err)
+		i.st.unclaim(env.Origin, env.Seq, prev)
+		if i.ctx.Err() != nil {
+			i.received.Add(^uint64(0)) // not taken after all: it comes again
+			return false
 		}
-		return
+		i.publishErrors.Add(1)
+		i.cfg.logger.Warn("natsbus: message not imported: the bus did not take it", "origin", env.Origin, "seq", env.Seq, "err", err)
+		return true
 	}
 	i.imported.Add(1)
+	return true
 }
 
 // checkDropped logs the messages NATS dropped for this slow consumer since
@@ -223,9 +301,11 @@ func (i *Importer) Stats() ImportStats {
 func (i *Importer) Close() error {
 	i.once.Do(func() {
 		i.unsubscribe()
+		if i.msgs != nil {
+			i.msgs.Stop()
+		}
 		i.cancel()
 		<-i.done
-		release(i.bus, i.st)
 	})
 	return nil
 }
