@@ -42,7 +42,10 @@ func (c jsonCodec[T]) Encode(data any) (string, []byte, error) {
 	}
 	b, err := json.Marshal(v)
 	if c.anyName {
-		return fmt.Sprintf("%T", data), b, err
+		if data == nil {
+			return "<nil>", b, err
+		}
+		return reflect.TypeOf(data).String(), b, err
 	}
 	return c.name, b, err
 }

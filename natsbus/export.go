@@ -37,6 +37,8 @@ type Exporter struct {
 	done    chan struct{}
 	once    sync.Once
 
+	subjects map[string]string // by token, see subject
+
 	exported, encodeErrors, oversize, publishErrors, skipped, gaps atomic.Uint64
 }
 
@@ -76,9 +78,10 @@ func Export(ctx context.Context, bus *pubsub.Server, nc *nats.Conn, q pubsub.Que
 	st := stateOf(bus)
 	e := &Exporter{
 		cfg: cfg, bus: bus, st: st, nc: nc, q: q,
-		client:  "natsbus-export-" + nuid.Next(),
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
+		client:   "natsbus-export-" + nuid.Next(),
+		closing:  make(chan struct{}),
+		done:     make(chan struct{}),
+		subjects: map[string]string{},
 	}
 	e.origin = st.id + ":" + e.client
 	if cfg.stream != "" {
@@ -171,7 +174,7 @@ func (e *Exporter) send(buf []byte, msg pubsub.Message) []byte {
 			"seq", msg.Seq(), "bytes", len(buf), "max", max)
 		return buf
 	}
-	subject := e.cfg.prefix + "." + wire.RoutingToken(events, e.cfg.routingKey)
+	subject := e.subject(wire.RoutingToken(events, e.cfg.routingKey))
 	var err2 error
 	if e.js != nil {
 		err2 = e.publishJS(subject, buf, msg.Seq())
@@ -185,6 +188,19 @@ func (e *Exporter) send(buf []byte, msg pubsub.Message) []byte {
 	}
 	e.exported.Add(1)
 	return buf
+}
+
+// subject returns the subject of tok, from a cache of the subjects made so
+// far (the run goroutine's alone), so that a publish builds no string.
+func (e *Exporter) subject(tok string) string {
+	s, ok := e.subjects[tok]
+	if !ok {
+		s = e.cfg.prefix + "." + tok
+		if len(e.subjects) < 4096 {
+			e.subjects[tok] = s
+		}
+	}
+	return s
 }
 
 // retryWait is the pause between two attempts to have the stream store a

@@ -41,6 +41,31 @@ func startNATS(t *testing.T, opts ...func(*server.Options)) *server.Server {
 	return s
 }
 
+// startBenchNATS is startNATS for a benchmark, with JetStream if js.
+func startBenchNATS(b *testing.B, js bool) *server.Server {
+	b.Helper()
+	o := &server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true, JetStream: js}
+	if js {
+		o.StoreDir = b.TempDir()
+	}
+	s, err := server.NewServer(o)
+	require.NoError(b, err)
+	go s.Start()
+	require.True(b, s.ReadyForConnections(guard), "NATS server not ready")
+	b.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	return s
+}
+
+func benchConnect(b *testing.B, s *server.Server) *nats.Conn {
+	nc, err := nats.Connect(s.ClientURL())
+	require.NoError(b, err)
+	b.Cleanup(nc.Close)
+	return nc
+}
+
 // connect connects to s, closed when the test ends.
 func connect(t *testing.T, s *server.Server, opts ...nats.Option) *nats.Conn {
 	t.Helper()

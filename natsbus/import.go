@@ -228,7 +228,7 @@ func (i *Importer) take(subject string, payload []byte) bool {
 		i.cfg.logger.Warn("natsbus: message not imported", "subject", subject, "err", err)
 		return true
 	}
-	if strings.HasPrefix(env.Origin, i.st.id+":") {
+	if strings.HasPrefix(env.Origin, i.st.id) && len(env.Origin) > len(i.st.id) && env.Origin[len(i.st.id)] == ':' {
 		i.own.Add(1)
 		return true
 	}

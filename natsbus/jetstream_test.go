@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -146,4 +147,50 @@ func TestJetStreamServerRestart(t *testing.T) {
 	assert.Equal(t, upTo(n), got, "no loss, no duplicate, in order")
 	assert.Zero(t, exp.Stats().PublishErrors)
 	t.Logf("importer: %+v", imp.Stats())
+}
+
+// An exporter that cannot send (the NATS server is down) and whose
+// subscription to its bus fills up: with a history it falls behind and
+// sends everything once the server is back; without one it loses
+// messages, and says so in Stats and Err.
+func TestExporterBacklog(t *testing.T) {
+	for _, history := range []int{0, 1000} {
+		t.Run(fmt.Sprintf("history=%d", history), func(t *testing.T) {
+			dir := t.TempDir()
+			ns := jsServer(t, dir, -1)
+			port := ns.Addr().(*net.TCPAddr).Port
+			pub := startBus(t, pubsub.History(history))
+			exp, err := Export(bg, pub, reconnecting(t, ns), query.All, JetStream("EVENTS"), Capacity(4), Logger(quiet()))
+			require.NoError(t, err)
+			defer exp.Close()
+			bus := startBus(t)
+			imp, err := Import(bg, reconnecting(t, ns), bus, nil, JetStream("EVENTS"), Durable("d"), AckWait(300*time.Millisecond), Logger(quiet()))
+			require.NoError(t, err)
+			defer imp.Close()
+			sub, err := bus.Subscribe(bg, "s", query.All, 1000)
+			require.NoError(t, err)
+
+			ns.Shutdown()
+			ns.WaitForShutdown()
+			for i := 0; i < 100; i++ { // far more than the exporter's subscription holds
+				require.NoError(t, pub.PublishWithEvents(bg, i, txEvents(i)))
+			}
+			jsServer(t, dir, port)
+			if history > 0 {
+				assert.Equal(t, upTo(100), ranks(t, sub, 100), "caught up from the bus's history")
+				assert.NoError(t, exp.Err())
+				assert.Zero(t, exp.Stats().Gaps)
+				return
+			}
+			waitFor(t, "the loss reported", func() bool { return exp.Stats().Gaps > 0 })
+			assert.ErrorIs(t, exp.Err(), pubsub.ErrOutOfCapacity)
+			require.NoError(t, pub.PublishWithEvents(bg, 100, txEvents(100)))
+			got := ranks(t, sub, 1)
+			for len(got) == 0 || got[len(got)-1] != 100 { // what got through, then the one after the loss
+				got = append(got, ranks(t, sub, 1)...)
+			}
+			assert.Less(t, len(got), 101, "some were lost")
+			assert.IsIncreasing(t, got, "in order")
+		})
+	}
 }

@@ -61,9 +61,11 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// decoder reads an envelope, remembering the first error.
+// decoder reads an envelope, remembering the first error. Its strings are
+// cut from s, one copy of the whole payload, rather than each copied.
 type decoder struct {
 	b   []byte
+	s   string // the same bytes as b, from where b starts
 	err error
 }
 
@@ -82,7 +84,7 @@ func (d *decoder) uvarint(what string) uint64 {
 		d.fail("bad %s", what)
 		return 0
 	}
-	d.b = d.b[n:]
+	d.b, d.s = d.b[n:], d.s[n:]
 	return v
 }
 
@@ -97,17 +99,19 @@ func (d *decoder) count(what string) int {
 	return int(n)
 }
 
-func (d *decoder) bytes(what string) []byte {
-	n := d.uvarint(what + " length")
+// str reads a length and that many bytes, as a string sharing the decoder's
+// copy of the payload.
+func (d *decoder) str(what string) string {
+	n := d.uvarint(what)
 	if d.err != nil {
-		return nil
+		return ""
 	}
 	if n > uint64(len(d.b)) {
 		d.fail("%s of %d bytes with %d left", what, n, len(d.b))
-		return nil
+		return ""
 	}
-	s := d.b[:n:n]
-	d.b = d.b[n:]
+	s := d.s[:n]
+	d.b, d.s = d.b[n:], d.s[n:]
 	return s
 }
 
@@ -120,26 +124,26 @@ func Decode(p []byte) (*Envelope, error) {
 	if p[1] != envelopeVersion {
 		return nil, fmt.Errorf("%w: version %d, this decoder reads %d", ErrMalformed, p[1], envelopeVersion)
 	}
-	d := &decoder{b: p[2:]}
+	d := &decoder{b: p[2:], s: string(p[2:])}
 	e := &Envelope{}
-	e.Origin = string(d.bytes("origin"))
+	e.Origin = d.str("origin length")
 	e.Seq = d.uvarint("sequence number")
-	e.TypeName = string(d.bytes("type name"))
+	e.TypeName = d.str("type name length")
 	nkeys := d.count("key count")
 	e.Events = make(map[string][]string, nkeys)
 	for i := 0; i < nkeys && d.err == nil; i++ {
-		k := string(d.bytes("key"))
+		k := d.str("key length")
 		nvals := d.count("value count")
 		vs := make([]string, 0, nvals)
 		for j := 0; j < nvals && d.err == nil; j++ {
-			vs = append(vs, string(d.bytes("value")))
+			vs = append(vs, d.str("value length"))
 		}
 		if _, dup := e.Events[k]; dup && d.err == nil {
 			d.fail("key %q twice", k)
 		}
 		e.Events[k] = vs
 	}
-	e.Data = append([]byte(nil), d.bytes("data")...)
+	e.Data = []byte(d.str("data length"))
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("%d bytes after the data", len(d.b))
 	}
