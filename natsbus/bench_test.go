@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
@@ -122,11 +123,15 @@ func benchPipes(b *testing.B, run func(b *testing.B, p *pipe)) {
 	for _, impl := range []string{"raw", "core", "jetstream"} {
 		for _, importers := range []int{1, 4} {
 			b.Run(fmt.Sprintf("impl=%s/importers=%d", impl, importers), func(b *testing.B) {
-				ns := startBenchNATS(b, impl == "jetstream")
-				pubConn := benchConnect(b, ns)
+				ns := startNATS(b, func(o *server.Options) {
+					if impl == "jetstream" {
+						o.JetStream, o.StoreDir = true, b.TempDir()
+					}
+				})
+				pubConn := connect(b, ns)
 				var subs []*nats.Conn
 				for k := 0; k < importers; k++ {
-					subs = append(subs, benchConnect(b, ns))
+					subs = append(subs, connect(b, ns))
 				}
 				var p *pipe
 				switch impl {

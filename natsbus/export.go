@@ -175,15 +175,14 @@ func (e *Exporter) send(buf []byte, msg pubsub.Message) []byte {
 		return buf
 	}
 	subject := e.subject(wire.RoutingToken(events, e.cfg.routingKey))
-	var err2 error
 	if e.js != nil {
-		err2 = e.publishJS(subject, buf, msg.Seq())
+		err = e.publishJS(subject, buf, msg.Seq())
 	} else {
-		err2 = e.nc.Publish(subject, buf)
+		err = e.nc.Publish(subject, buf)
 	}
-	if err2 != nil {
+	if err != nil {
 		e.publishErrors.Add(1)
-		e.cfg.logger.Warn("natsbus: message not exported", "seq", msg.Seq(), "subject", subject, "err", err2)
+		e.cfg.logger.Warn("natsbus: message not exported", "seq", msg.Seq(), "subject", subject, "err", err)
 		return buf
 	}
 	e.exported.Add(1)

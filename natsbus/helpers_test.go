@@ -23,8 +23,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const guard = 10 * time.Second
 
 // startNATS starts an embedded NATS server on a free port, shut down when
-// the test ends; opts may change its options first.
-func startNATS(t *testing.T, opts ...func(*server.Options)) *server.Server {
+// the test (or benchmark) ends; opts may change its options first.
+func startNATS(t testing.TB, opts ...func(*server.Options)) *server.Server {
 	t.Helper()
 	o := &server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true}
 	for _, f := range opts {
@@ -41,33 +41,8 @@ func startNATS(t *testing.T, opts ...func(*server.Options)) *server.Server {
 	return s
 }
 
-// startBenchNATS is startNATS for a benchmark, with JetStream if js.
-func startBenchNATS(b *testing.B, js bool) *server.Server {
-	b.Helper()
-	o := &server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true, JetStream: js}
-	if js {
-		o.StoreDir = b.TempDir()
-	}
-	s, err := server.NewServer(o)
-	require.NoError(b, err)
-	go s.Start()
-	require.True(b, s.ReadyForConnections(guard), "NATS server not ready")
-	b.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	return s
-}
-
-func benchConnect(b *testing.B, s *server.Server) *nats.Conn {
-	nc, err := nats.Connect(s.ClientURL())
-	require.NoError(b, err)
-	b.Cleanup(nc.Close)
-	return nc
-}
-
-// connect connects to s, closed when the test ends.
-func connect(t *testing.T, s *server.Server, opts ...nats.Option) *nats.Conn {
+// connect connects to s, closed when the test (or benchmark) ends.
+func connect(t testing.TB, s *server.Server, opts ...nats.Option) *nats.Conn {
 	t.Helper()
 	nc, err := nats.Connect(s.ClientURL(), opts...)
 	require.NoError(t, err)
