@@ -89,12 +89,18 @@ func Export(ctx context.Context, bus *pubsub.Server, nc *nats.Conn, q pubsub.Que
 			return nil, err
 		}
 	}
-	if err := e.subscribe(ctx); err != nil {
-		return nil, err
-	}
+	// Registered before it subscribes, so that every message an importer
+	// of the bus publishes from then on is marked for it.
 	st.mu.Lock()
 	st.exporters[e] = struct{}{}
 	st.mu.Unlock()
+	if err := e.subscribe(ctx); err != nil {
+		st.mu.Lock()
+		delete(st.exporters, e)
+		st.mu.Unlock()
+		st.forget(e)
+		return nil, err
+	}
 	go e.run()
 	return e, nil
 }
