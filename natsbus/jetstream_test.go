@@ -194,3 +194,37 @@ func TestExporterBacklog(t *testing.T) {
 		})
 	}
 }
+
+// The connections of the exporter and of the importer are dropped by the
+// server mid-stream, and reconnect: every message arrives once, in order.
+func TestJetStreamDroppedConnections(t *testing.T) {
+	ns := jsServer(t, t.TempDir(), -1)
+	pub := startBus(t, pubsub.History(10_000))
+	expConn, impConn := reconnecting(t, ns), reconnecting(t, ns)
+	exp, err := Export(bg, pub, expConn, query.All, JetStream("EVENTS"), Logger(quiet()))
+	require.NoError(t, err)
+	defer exp.Close()
+	bus := startBus(t)
+	imp, err := Import(bg, impConn, bus, nil, JetStream("EVENTS"), Durable("indexer"), AckWait(300*time.Millisecond), Logger(quiet()))
+	require.NoError(t, err)
+	defer imp.Close()
+	sub, err := bus.Subscribe(bg, "s", query.All, 1000)
+	require.NoError(t, err)
+
+	const n = 600
+	var got []int
+	for round := 0; round < 3; round++ {
+		for i := round * n / 3; i < (round+1)*n/3; i++ {
+			require.NoError(t, pub.PublishWithEvents(bg, i, txEvents(i)))
+		}
+		got = append(got, ranks(t, sub, 50)...) // mid-stream
+		for _, nc := range []*nats.Conn{expConn, impConn} {
+			id, err := nc.GetClientID()
+			require.NoError(t, err)
+			require.NoError(t, ns.DisconnectClientByID(id))
+		}
+	}
+	got = append(got, ranks(t, sub, n-len(got))...)
+	assert.Equal(t, upTo(n), got, "no loss, no duplicate, in order")
+	assert.Zero(t, exp.Stats().PublishErrors)
+}
