@@ -28,11 +28,38 @@ import (
 const benchWindow = 1024
 
 // pipe is one way to carry messages: send publishes message i, and each
-// receiver's recv returns once it has received one more.
+// receiver's recv returns once it has received one more, or false once
+// stuck is closed.
 type pipe struct {
 	send    func(i int)
 	recvs   []func() bool
 	dropped func() uint64
+	stuck   chan struct{} // closed by guard
+	guard   *time.Timer   // reset by each window (or message) of a benchmark
+}
+
+// arm makes recv give up once guard has passed without a call of arm.
+func (p *pipe) arm() { p.guard.Reset(guard) }
+
+// recvFrom returns a receiver of ch for p: a plain receive that gives up
+// when p is stuck, without a timer per message.
+func recvFrom[M any](p *pipe, ch <-chan M) func() bool {
+	return func() bool {
+		select {
+		case <-ch:
+			return true
+		case <-p.stuck:
+			return false
+		}
+	}
+}
+
+func runAll(fs []func()) func() {
+	return func() {
+		for _, f := range fs {
+			f()
+		}
+	}
 }
 
 func benchEvents() map[string][]string {
@@ -53,14 +80,7 @@ func rawPipe(b *testing.B, nc *nats.Conn, subs []*nats.Conn) *pipe {
 		require.NoError(b, err)
 		require.NoError(b, c.Flush())
 		ss = append(ss, s)
-		p.recvs = append(p.recvs, func() bool {
-			select {
-			case <-ch:
-				return true
-			case <-time.After(guard):
-				return false
-			}
-		})
+		p.recvs = append(p.recvs, recvFrom(p, ch))
 	}
 	p.dropped = func() uint64 {
 		var n uint64
@@ -124,20 +144,9 @@ func busesPipe(b *testing.B, pubConn *nats.Conn, subs []*nats.Conn) (*pipe, func
 		sub, err := bus.Subscribe(bg, "reader", query.All, 4*benchWindow)
 		require.NoError(b, err)
 		closers = append(closers, func() { _ = ns.Unsubscribe(); close(stop); <-fwd; _ = bus.Stop() })
-		p.recvs = append(p.recvs, func() bool {
-			select {
-			case <-sub.Out():
-				return true
-			case <-time.After(guard):
-				return false
-			}
-		})
+		p.recvs = append(p.recvs, recvFrom(p, sub.Out()))
 	}
-	return p, func() {
-		for _, c := range closers {
-			c()
-		}
-	}
+	return p, runAll(closers)
 }
 
 func bridgePipe(b *testing.B, pubConn *nats.Conn, subs []*nats.Conn, opts ...Option) (*pipe, func()) {
@@ -164,14 +173,7 @@ func bridgePipe(b *testing.B, pubConn *nats.Conn, subs []*nats.Conn, opts ...Opt
 		sub, err := bus.Subscribe(bg, "reader", query.All, 4*benchWindow)
 		require.NoError(b, err)
 		closers = append(closers, func() { _ = imp.Close(); _ = bus.Stop() })
-		p.recvs = append(p.recvs, func() bool {
-			select {
-			case <-sub.Out():
-				return true
-			case <-time.After(guard):
-				return false
-			}
-		})
+		p.recvs = append(p.recvs, recvFrom(p, sub.Out()))
 	}
 	p.dropped = func() uint64 {
 		n := exp.Stats().Gaps + exp.Stats().PublishErrors
@@ -180,11 +182,7 @@ func bridgePipe(b *testing.B, pubConn *nats.Conn, subs []*nats.Conn, opts ...Opt
 		}
 		return n
 	}
-	return p, func() {
-		for _, c := range closers {
-			c()
-		}
-	}
+	return p, runAll(closers)
 }
 
 func benchPipes(b *testing.B, run func(b *testing.B, p *pipe)) {
@@ -218,6 +216,9 @@ func benchPipes(b *testing.B, run func(b *testing.B, p *pipe)) {
 					p, done = bridgePipe(b, pubConn, subs, JetStream("BENCH"))
 					defer done()
 				}
+				p.stuck = make(chan struct{})
+				p.guard = time.AfterFunc(guard, func() { close(p.stuck) })
+				defer p.guard.Stop()
 				run(b, p)
 				if d := p.dropped(); d != 0 {
 					b.Fatalf("%d messages dropped or lost", d)
@@ -234,6 +235,7 @@ func BenchmarkThroughput(b *testing.B) {
 		b.ResetTimer()
 		for done := 0; done < b.N; {
 			w := min(benchWindow, b.N-done)
+			p.arm()
 			for i := 0; i < w; i++ {
 				p.send(done + i)
 			}
@@ -259,6 +261,7 @@ func BenchmarkLatency(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
+			p.arm()
 			start := time.Now()
 			p.send(i)
 			for _, recv := range p.recvs {

@@ -78,7 +78,7 @@ func Import(ctx context.Context, nc *nats.Conn, bus *pubsub.Server, q *query.Que
 	if q == nil {
 		q = query.All
 	}
-	i := &Importer{cfg: cfg, bus: bus, q: q, subjects: interest(q, cfg), ch: make(chan *nats.Msg, 4096), done: make(chan struct{})}
+	i := &Importer{cfg: cfg, bus: bus, q: q, subjects: interest(q, cfg), done: make(chan struct{})}
 	i.st = stateOf(bus)
 	i.ctx, i.cancel = context.WithCancel(context.Background())
 	if cfg.stream != "" {
@@ -89,6 +89,7 @@ func Import(ctx context.Context, nc *nats.Conn, bus *pubsub.Server, q *query.Que
 		go i.runJS()
 		return i, nil
 	}
+	i.ch = make(chan *nats.Msg, 4096)
 	for _, subj := range i.subjects {
 		sub, err := nc.ChanSubscribe(subj, i.ch)
 		if err != nil {

@@ -32,6 +32,39 @@ func reconnecting(t *testing.T, s *server.Server) *nats.Conn {
 		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
 }
 
+// jsBridge is a publishing bus exporting everything to the stream EVENTS of
+// ns and a bus importing it through the durable consumer "indexer", on
+// reconnecting connections, and a subscriber of the second bus: the setup
+// of the fault tests. history is the publishing bus's; expOpts are added to
+// the exporter's options. The test defers close, so that the bridge closes
+// while the server it last started still runs.
+type jsBridge struct {
+	pub        *pubsub.Server
+	exp        *Exporter
+	imp        *Importer
+	sub        *pubsub.Subscription
+	pubC, impC *nats.Conn
+}
+
+func newJSBridge(t *testing.T, ns *server.Server, history int, expOpts ...Option) *jsBridge {
+	t.Helper()
+	j := &jsBridge{pub: startBus(t, pubsub.History(history)), pubC: reconnecting(t, ns), impC: reconnecting(t, ns)}
+	var err error
+	j.exp, err = Export(bg, j.pub, j.pubC, query.All, append([]Option{JetStream("EVENTS"), Logger(quiet())}, expOpts...)...)
+	require.NoError(t, err)
+	bus := startBus(t)
+	j.imp, err = Import(bg, j.impC, bus, nil, JetStream("EVENTS"), Durable("indexer"), AckWait(300*time.Millisecond), Logger(quiet()))
+	require.NoError(t, err)
+	j.sub, err = bus.Subscribe(bg, "s", query.All, 1000)
+	require.NoError(t, err)
+	return j
+}
+
+func (j *jsBridge) close() {
+	_ = j.imp.Close()
+	_ = j.exp.Close()
+}
+
 // ranks receives n messages of sub and returns their data, which the tests
 // make the publish's rank (a float64 through JSON[any]).
 func ranks(t *testing.T, sub *pubsub.Subscription, n int) []int {
@@ -121,16 +154,9 @@ func TestJetStreamServerRestart(t *testing.T) {
 	dir := t.TempDir()
 	ns := jsServer(t, dir, -1)
 	port := ns.Addr().(*net.TCPAddr).Port
-	pub := startBus(t, pubsub.History(10_000))
-	exp, err := Export(bg, pub, reconnecting(t, ns), query.All, JetStream("EVENTS"), Logger(quiet()))
-	require.NoError(t, err)
-	defer exp.Close()
-	bus := startBus(t)
-	imp, err := Import(bg, reconnecting(t, ns), bus, nil, JetStream("EVENTS"), Durable("indexer"), AckWait(300*time.Millisecond), Logger(quiet()))
-	require.NoError(t, err)
-	defer imp.Close()
-	sub, err := bus.Subscribe(bg, "s", query.All, 1000)
-	require.NoError(t, err)
+	j := newJSBridge(t, ns, 10_000)
+	defer j.close()
+	pub, exp, sub := j.pub, j.exp, j.sub
 
 	const n = 600
 	for i := 0; i < n/2; i++ {
@@ -146,7 +172,7 @@ func TestJetStreamServerRestart(t *testing.T) {
 	got = append(got, ranks(t, sub, n-len(got))...)
 	assert.Equal(t, upTo(n), got, "no loss, no duplicate, in order")
 	assert.Zero(t, exp.Stats().PublishErrors)
-	t.Logf("importer: %+v", imp.Stats())
+	t.Logf("importer: %+v", j.imp.Stats())
 }
 
 // An exporter that cannot send (the NATS server is down) and whose
@@ -159,16 +185,9 @@ func TestExporterBacklog(t *testing.T) {
 			dir := t.TempDir()
 			ns := jsServer(t, dir, -1)
 			port := ns.Addr().(*net.TCPAddr).Port
-			pub := startBus(t, pubsub.History(history))
-			exp, err := Export(bg, pub, reconnecting(t, ns), query.All, JetStream("EVENTS"), Capacity(4), Logger(quiet()))
-			require.NoError(t, err)
-			defer exp.Close()
-			bus := startBus(t)
-			imp, err := Import(bg, reconnecting(t, ns), bus, nil, JetStream("EVENTS"), Durable("d"), AckWait(300*time.Millisecond), Logger(quiet()))
-			require.NoError(t, err)
-			defer imp.Close()
-			sub, err := bus.Subscribe(bg, "s", query.All, 1000)
-			require.NoError(t, err)
+			j := newJSBridge(t, ns, history, Capacity(4))
+			defer j.close()
+			pub, exp, sub := j.pub, j.exp, j.sub
 
 			ns.Shutdown()
 			ns.WaitForShutdown()
@@ -199,17 +218,9 @@ func TestExporterBacklog(t *testing.T) {
 // server mid-stream, and reconnect: every message arrives once, in order.
 func TestJetStreamDroppedConnections(t *testing.T) {
 	ns := jsServer(t, t.TempDir(), -1)
-	pub := startBus(t, pubsub.History(10_000))
-	expConn, impConn := reconnecting(t, ns), reconnecting(t, ns)
-	exp, err := Export(bg, pub, expConn, query.All, JetStream("EVENTS"), Logger(quiet()))
-	require.NoError(t, err)
-	defer exp.Close()
-	bus := startBus(t)
-	imp, err := Import(bg, impConn, bus, nil, JetStream("EVENTS"), Durable("indexer"), AckWait(300*time.Millisecond), Logger(quiet()))
-	require.NoError(t, err)
-	defer imp.Close()
-	sub, err := bus.Subscribe(bg, "s", query.All, 1000)
-	require.NoError(t, err)
+	j := newJSBridge(t, ns, 10_000)
+	defer j.close()
+	pub, exp, sub := j.pub, j.exp, j.sub
 
 	const n = 600
 	var got []int
@@ -218,7 +229,7 @@ func TestJetStreamDroppedConnections(t *testing.T) {
 			require.NoError(t, pub.PublishWithEvents(bg, i, txEvents(i)))
 		}
 		got = append(got, ranks(t, sub, 50)...) // mid-stream
-		for _, nc := range []*nats.Conn{expConn, impConn} {
+		for _, nc := range []*nats.Conn{j.pubC, j.impC} {
 			id, err := nc.GetClientID()
 			require.NoError(t, err)
 			require.NoError(t, ns.DisconnectClientByID(id))

@@ -124,9 +124,10 @@
 // caught up against 710 ns for a live subscriber of the same burst,
 // receiving as it is published.
 //
-// Stats are atomics that the loop (and a catch-up goroutine, for its own
-// sends) writes and anyone reads; Delivered is added once per publish, not
-// per delivery.
+// Stats are atomics that the loop writes and anyone reads; Delivered is
+// added once per publish, not per delivery, and a catch-up goroutine's send
+// is counted by the refill request that follows it (by the goroutine itself
+// only if the run ends first).
 //
 // # Lifecycle
 //

@@ -34,8 +34,8 @@ type Engine struct {
 	numClients atomic.Int64
 	clientSubs sync.Map // clientID -> *atomic.Int64, present while > 0
 
-	// Stats, written by the loop (delivered also by catching-up
-	// subscriptions), read by anyone. seq is the last sequence number
+	// Stats, written by the loop (delivered also by a catch-up goroutine
+	// whose last send the loop never counted), read by anyone. seq is the last sequence number
 	// taken; base the last one taken before the current run's history
 	// began (the history is empty until seq passes it).
 	seq          atomic.Uint64
@@ -296,6 +296,7 @@ type Stats struct {
 
 // Stats reads the counters without waiting for the loop.
 func (e *Engine) Stats() Stats {
+	r := e.run.Load()
 	newest := e.seq.Load()
 	st := Stats{
 		Published:              newest,
@@ -305,10 +306,10 @@ func (e *Engine) Stats() Stats {
 		Subscriptions:          int(e.subs.Load()),
 		Queries:                int(e.queries.Load()),
 		Behind:                 int(e.behind.Load()),
-		Queued:                 len(e.run.Load().pubs),
+		Queued:                 len(r.pubs),
 		Newest:                 newest,
 	}
-	if base := e.base.Load(); e.history > 0 && newest > base && e.run.Load().running() {
+	if base := e.base.Load(); e.history > 0 && newest > base && r.running() {
 		st.Oldest = max(base+1, newest-min(newest, uint64(e.history))+1)
 	}
 	return st
