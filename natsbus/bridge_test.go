@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -288,5 +289,32 @@ func TestExporterClose(t *testing.T) {
 	n, _, err := got.Pending()
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing after Close")
+	assert.Zero(t, bus.NumClients())
+}
+
+// Close does not wait for a connection that is reconnecting: it says that
+// what was sent is in the connection's reconnect buffer.
+func TestExporterCloseWhileDisconnected(t *testing.T) {
+	ns := startNATS(t)
+	lost := make(chan struct{}, 1)
+	nc := connect(t, ns, nats.DisconnectErrHandler(func(*nats.Conn, error) {
+		select {
+		case lost <- struct{}{}:
+		default:
+		}
+	}))
+	bus := startBus(t)
+	exp, err := Export(bg, bus, nc, query.All)
+	require.NoError(t, err)
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	select {
+	case <-lost:
+	case <-time.After(guard):
+		t.Fatal("the connection never saw the server go")
+	}
+	require.NoError(t, bus.PublishWithEvents(bg, 1, txEvents(1)))
+	err = exp.Close()
+	assert.ErrorIs(t, err, nats.ErrDisconnected)
 	assert.Zero(t, bus.NumClients())
 }

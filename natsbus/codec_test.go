@@ -64,3 +64,18 @@ func TestRegistry(t *testing.T) {
 	_, err = r.Decode("nope", nil)
 	assert.ErrorContains(t, err, `"nope" not registered`)
 }
+
+// BenchmarkJSON encodes and decodes a small value with the default codec.
+func BenchmarkJSON(b *testing.B) {
+	c := JSON[any]()
+	b.ReportAllocs()
+	for b.Loop() {
+		name, p, err := c.Encode(7.0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Decode(name, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -270,9 +270,14 @@ func (e *Exporter) Err() error {
 	return e.err
 }
 
-// Close stops the exporter: it unsubscribes from the bus, sends what it
-// had received, and flushes the connection. Nothing is sent after it
-// returns. It returns the flush's error, if any.
+// Close stops the exporter: it unsubscribes from the bus, hands to the
+// connection what it had received, and flushes the connection. It does not
+// wait for a connection that is reconnecting: it returns an error wrapping
+// nats.ErrDisconnected then, since what the exporter handed to the
+// connection in core mode stays in the connection's reconnect buffer (in
+// JetStream mode, every message handed over was stored). The exporter
+// hands nothing to the connection after Close returns. It returns the
+// flush's error, if any.
 func (e *Exporter) Close() error {
 	var err error
 	e.once.Do(func() {
@@ -285,8 +290,15 @@ func (e *Exporter) Close() error {
 		delete(e.st.exporters, e)
 		e.st.mu.Unlock()
 		e.st.forget(e)
-		if !e.nc.IsClosed() {
+		switch st := e.nc.Status(); st {
+		case nats.CONNECTED:
 			err = e.nc.Flush()
+		case nats.CLOSED:
+		default:
+			// Reconnecting: a flush would wait for the server. What the
+			// exporter handed to the connection is in its reconnect
+			// buffer.
+			err = fmt.Errorf("natsbus: Close: the connection is %s: what the exporter sent is buffered until it reconnects: %w", st, nats.ErrDisconnected)
 		}
 	})
 	return err

@@ -115,40 +115,55 @@ func (d *decoder) str(what string) string {
 	return s
 }
 
-// Decode decodes p, which it does not retain (the data is copied). Its
+// Decode decodes p. The strings are one copy of p, shared; Data is p's own
+// bytes (a slice of p), so p must not change while Data is in use. Its
 // errors wrap ErrMalformed.
-func Decode(p []byte) (*Envelope, error) {
+func Decode(p []byte) (Envelope, error) {
 	if len(p) < 2 || p[0] != envelopeMagic {
-		return nil, fmt.Errorf("%w: not a querybus envelope", ErrMalformed)
+		return Envelope{}, fmt.Errorf("%w: not a querybus envelope", ErrMalformed)
 	}
 	if p[1] != envelopeVersion {
-		return nil, fmt.Errorf("%w: version %d, this decoder reads %d", ErrMalformed, p[1], envelopeVersion)
+		return Envelope{}, fmt.Errorf("%w: version %d, this decoder reads %d", ErrMalformed, p[1], envelopeVersion)
 	}
-	d := &decoder{b: p[2:], s: string(p[2:])}
-	e := &Envelope{}
+	d := decoder{b: p[2:], s: string(p[2:])}
+	var e Envelope
 	e.Origin = d.str("origin length")
 	e.Seq = d.uvarint("sequence number")
 	e.TypeName = d.str("type name length")
 	nkeys := d.count("key count")
 	e.Events = make(map[string][]string, nkeys)
+	// Every key's values are cut from one slice (most keys have one
+	// value), capped so that appending to one key's never reaches the
+	// next's.
+	slab := make([]string, 0, nkeys)
 	for i := 0; i < nkeys && d.err == nil; i++ {
 		k := d.str("key length")
 		nvals := d.count("value count")
-		vs := make([]string, 0, nvals)
+		if cap(slab)-len(slab) < nvals {
+			slab = make([]string, 0, max(nvals, nkeys-i))
+		}
+		start := len(slab)
 		for j := 0; j < nvals && d.err == nil; j++ {
-			vs = append(vs, d.str("value length"))
+			slab = append(slab, d.str("value length"))
 		}
 		if _, dup := e.Events[k]; dup && d.err == nil {
 			d.fail("key %q twice", k)
 		}
-		e.Events[k] = vs
+		e.Events[k] = slab[start:len(slab):len(slab)]
 	}
-	e.Data = []byte(d.str("data length"))
+	n := d.uvarint("data length")
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail("data of %d bytes with %d left", n, len(d.b))
+	}
+	if d.err == nil {
+		e.Data = d.b[:n:n]
+		d.b = d.b[n:]
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("%d bytes after the data", len(d.b))
 	}
 	if d.err != nil {
-		return nil, d.err
+		return Envelope{}, d.err
 	}
 	return e, nil
 }
