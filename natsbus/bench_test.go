@@ -17,10 +17,10 @@ import (
 
 // The benchmarks compare, on one embedded server and in one run, the
 // bridge (core and JetStream mode) with raw nats.go publish/subscribe of
-// the same payloads, and with its floor (impl=buses: the same buses and
-// goroutines, without the bridge's own work): b.N messages published, each received by every one of
-// the importers' local subscribers (or raw subscribers), in windows of
-// benchWindow in flight, so that no consumer is ever slow. A benchmark
+// the same payloads (one NATS message each): b.N messages published, each
+// received by every one of the importers' local subscribers (or raw
+// subscribers), in windows of benchWindow in flight, so that no consumer
+// is ever slow. A benchmark
 // fails if any message was dropped. ns/op is per message published; msgs/s
 // is its inverse. The bridge's buses have BufferCapacity(1024), as a busy
 // bus would, so that a publisher does not wait for each hand-over.
@@ -67,7 +67,7 @@ func benchEvents() map[string][]string {
 }
 
 func rawPipe(b *testing.B, nc *nats.Conn, subs []*nats.Conn) *pipe {
-	payload := wire.Append(nil, &wire.Envelope{Origin: "bench:1", Seq: 1, TypeName: "float64", Events: benchEvents(), Data: []byte("7")})
+	payload := wire.Append(nil, "bench:1", wire.Message{Seq: 1, TypeName: "float64", Events: benchEvents(), Data: []byte("7")})
 	p := &pipe{send: func(int) {
 		if err := nc.Publish("querybus.Tx", payload); err != nil {
 			b.Fatal(err)
@@ -91,62 +91,6 @@ func rawPipe(b *testing.B, nc *nats.Conn, subs []*nats.Conn) *pipe {
 		return n
 	}
 	return p
-}
-
-// busesPipe is the floor of the bridge: the same buses, goroutines and NATS
-// subscriptions as the bridge, but no envelope, no codec, no query on
-// import: a goroutine sends the bus's messages to NATS as a fixed payload,
-// and one per importer publishes a fixed message into its bus for each it
-// receives.
-func busesPipe(b *testing.B, pubConn *nats.Conn, subs []*nats.Conn) (*pipe, func()) {
-	pub := pubsub.NewServer(pubsub.BufferCapacity(1024))
-	require.NoError(b, pub.Start())
-	out, err := pub.Subscribe(bg, "floor", query.All, 4*benchWindow)
-	require.NoError(b, err)
-	payload := wire.Append(nil, &wire.Envelope{Origin: "bench:1", Seq: 1, TypeName: "float64", Events: benchEvents(), Data: []byte("7")})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for range out.Messages() {
-			if err := pubConn.Publish("querybus.Tx", payload); err != nil {
-				panic(err)
-			}
-		}
-	}()
-	closers := []func(){func() { _ = pub.Stop(); <-done }}
-	events := benchEvents()
-	var data any = 7.0
-	p := &pipe{send: func(int) {
-		if err := pub.PublishWithEvents(bg, data, events); err != nil {
-			b.Fatal(err)
-		}
-	}, dropped: func() uint64 { return 0 }}
-	for _, c := range subs {
-		bus := pubsub.NewServer(pubsub.BufferCapacity(1024))
-		require.NoError(b, bus.Start())
-		ch := make(chan *nats.Msg, 4096)
-		ns, err := c.ChanSubscribe("querybus.Tx", ch)
-		require.NoError(b, err)
-		require.NoError(b, c.Flush())
-		stop := make(chan struct{})
-		fwd := make(chan struct{})
-		go func() {
-			defer close(fwd)
-			for {
-				select {
-				case <-ch:
-					_ = bus.PublishWithEvents(bg, data, events)
-				case <-stop:
-					return
-				}
-			}
-		}()
-		sub, err := bus.Subscribe(bg, "reader", query.All, 4*benchWindow)
-		require.NoError(b, err)
-		closers = append(closers, func() { _ = ns.Unsubscribe(); close(stop); <-fwd; _ = bus.Stop() })
-		p.recvs = append(p.recvs, recvFrom(p, sub.Out()))
-	}
-	return p, runAll(closers)
 }
 
 func bridgePipe(b *testing.B, pubConn *nats.Conn, subs []*nats.Conn, opts ...Option) (*pipe, func()) {
@@ -186,7 +130,7 @@ func bridgePipe(b *testing.B, pubConn *nats.Conn, subs []*nats.Conn, opts ...Opt
 }
 
 func benchPipes(b *testing.B, run func(b *testing.B, p *pipe)) {
-	for _, impl := range []string{"raw", "buses", "core", "jetstream"} {
+	for _, impl := range []string{"raw", "core", "jetstream"} {
 		for _, importers := range []int{1, 4} {
 			b.Run(fmt.Sprintf("impl=%s/importers=%d", impl, importers), func(b *testing.B) {
 				ns := startNATS(b, func(o *server.Options) {
@@ -203,10 +147,6 @@ func benchPipes(b *testing.B, run func(b *testing.B, p *pipe)) {
 				switch impl {
 				case "raw":
 					p = rawPipe(b, pubConn, subs)
-				case "buses":
-					var done func()
-					p, done = busesPipe(b, pubConn, subs)
-					defer done()
 				case "core":
 					var done func()
 					p, done = bridgePipe(b, pubConn, subs)

@@ -84,7 +84,9 @@ func TestEndToEnd(t *testing.T) {
 	})
 	assert.Equal(t, ImportStats{Received: 2 * heights, Imported: 2 * heights}, txImp.Stats(), "no block travelled to it")
 	assert.Equal(t, ImportStats{Received: heights, Imported: heights - 2, Filtered: 2}, blockImp.Stats(), "no tx travelled to it")
-	assert.Equal(t, ExportStats{Exported: 3 * heights}, exp.Stats())
+	st := exp.Stats()
+	assert.Equal(t, ExportStats{Exported: 3 * heights, Payloads: st.Payloads}, st)
+	assert.True(t, st.Payloads >= 1 && st.Payloads <= st.Exported, "payloads %d for %d messages", st.Payloads, st.Exported)
 }
 
 // Routing values that are not plain tokens (dots, spaces, wildcards, the
@@ -192,9 +194,9 @@ func TestBadPayloadsAndOversize(t *testing.T) {
 
 	require.NoError(t, nc.Publish("querybus.Tx", []byte("not an envelope")))
 	require.NoError(t, nc.Publish("querybus.Tx", nil))
-	foreign := wire.Append(nil, &wire.Envelope{Origin: "x:1", Seq: 1, TypeName: "main.other", Events: txEvents(1), Data: []byte(`1`)})
+	foreign := wire.Append(nil, "x:1", wire.Message{Seq: 1, TypeName: "main.other", Events: txEvents(1), Data: []byte(`1`)})
 	require.NoError(t, nc.Publish("querybus.Tx", foreign))
-	badJSON := wire.Append(nil, &wire.Envelope{Origin: "x:1", Seq: 2, TypeName: "string", Events: txEvents(1), Data: []byte(`{`)})
+	badJSON := wire.Append(nil, "x:1", wire.Message{Seq: 2, TypeName: "string", Events: txEvents(1), Data: []byte(`{`)})
 	require.NoError(t, nc.Publish("querybus.Tx", badJSON))
 
 	pub := startBus(t)
@@ -208,7 +210,7 @@ func TestBadPayloadsAndOversize(t *testing.T) {
 	assert.Equal(t, []any{"fine"}, datas(recv(t, sub, 1)))
 	waitFor(t, "counted", func() bool { return settled(imp, 5) })
 	assert.Equal(t, ImportStats{Received: 5, Imported: 1, Malformed: 2, DecodeErrors: 2}, imp.Stats())
-	assert.Equal(t, ExportStats{Exported: 1, Oversize: 1, EncodeErrors: 1}, exp.Stats())
+	assert.Equal(t, ExportStats{Exported: 1, Payloads: 1, Oversize: 1, EncodeErrors: 1}, exp.Stats())
 }
 
 // Core NATS drops messages for a consumer that does not keep up; the
@@ -227,7 +229,7 @@ func TestSlowConsumerCounted(t *testing.T) {
 
 	nc := connect(t, ns)
 	for i := 0; i < 6000; i++ {
-		p := wire.Append(nil, &wire.Envelope{Origin: "x:1", Seq: uint64(i + 1), TypeName: "float64", Events: txEvents(1), Data: []byte("1")})
+		p := wire.Append(nil, "x:1", wire.Message{Seq: uint64(i + 1), TypeName: "float64", Events: txEvents(1), Data: []byte("1")})
 		require.NoError(t, nc.Publish("querybus.Tx", p))
 	}
 	require.NoError(t, nc.Flush())
@@ -281,9 +283,12 @@ func TestExporterClose(t *testing.T) {
 	require.NoError(t, exp.Close())
 	require.NoError(t, bus.PublishWithEvents(bg, "after", txEvents(0)))
 	require.NoError(t, bus.PublishWithEvents(bg, "fence", txEvents(0))) // a round trip through the bus
-	for i := 0; i < 100; i++ {
-		_, err := got.NextMsg(guard)
-		require.NoError(t, err, "message %d", i)
+	for n := 0; n < 100; {
+		m, err := got.NextMsg(guard)
+		require.NoError(t, err, "after %d messages", n)
+		_, msgs, err := wire.Decode(m.Data)
+		require.NoError(t, err)
+		n += len(msgs)
 	}
 	require.NoError(t, watch.Flush())
 	n, _, err := got.Pending()
@@ -317,4 +322,75 @@ func TestExporterCloseWhileDisconnected(t *testing.T) {
 	err = exp.Close()
 	assert.ErrorIs(t, err, nats.ErrDisconnected)
 	assert.Zero(t, bus.NumClients())
+}
+
+// The messages an exporter has at hand travel together: one NATS message
+// per run of one subject, of at most maxBatch messages and of at most the
+// server's maximum payload (and maxBatchBytes); in order.
+func TestBatches(t *testing.T) {
+	type payload struct {
+		subject string
+		n       int
+		data    string // the first message's, without quotes
+	}
+	// batches feeds an exporter's batch directly, so that what is at hand
+	// is known, and returns the NATS messages it sent.
+	batches := func(t *testing.T, maxPayload int32, feed func(add func(n int, data any, events map[string][]string))) []payload {
+		ns := startNATS(t, func(o *server.Options) { o.MaxPayload = maxPayload })
+		watch := connect(t, ns)
+		got, err := watch.SubscribeSync("querybus.>")
+		require.NoError(t, err)
+		require.NoError(t, watch.Flush())
+		exp, err := Export(bg, startBus(t), connect(t, ns), query.All)
+		require.NoError(t, err)
+		defer exp.Close()
+		b := &batch{e: exp}
+		total := 0
+		feed(func(n int, data any, events map[string][]string) {
+			for i := 0; i < n; i++ {
+				b.add(pubsub.NewMessage(data, events))
+			}
+			total += n
+		})
+		b.flush()
+		require.NoError(t, exp.nc.Flush())
+		var have []payload
+		for n := 0; n < total; {
+			m, err := got.NextMsg(guard)
+			require.NoError(t, err)
+			assert.LessOrEqual(t, len(m.Data), int(maxPayload))
+			_, msgs, err := wire.Decode(m.Data)
+			require.NoError(t, err)
+			have = append(have, payload{m.Subject, len(msgs), strings.Trim(string(msgs[0].Data), `"`)})
+			n += len(msgs)
+		}
+		assert.Equal(t, uint64(total), exp.Stats().Exported)
+		assert.Equal(t, uint64(len(have)), exp.Stats().Payloads)
+		return have
+	}
+
+	t.Run("subjects and count", func(t *testing.T) {
+		have := batches(t, 1<<20, func(add func(int, any, map[string][]string)) {
+			add(maxBatch+44, 1.0, txEvents(1))
+			add(2, 2.0, blockEvents(1))
+			add(1, 3.0, txEvents(1))
+		})
+		assert.Equal(t, []payload{
+			{"querybus.Tx", maxBatch, "1"}, {"querybus.Tx", 44, "1"}, {"querybus.NewBlock", 2, "2"}, {"querybus.Tx", 1, "3"},
+		}, have)
+	})
+	t.Run("bytes", func(t *testing.T) {
+		x := strings.Repeat("x", 900)
+		have := batches(t, 4096, func(add func(int, any, map[string][]string)) {
+			add(9, x, txEvents(1)) // 4 of about 940 bytes fit in 4096, not 5
+		})
+		assert.Equal(t, []payload{{"querybus.Tx", 4, x}, {"querybus.Tx", 4, x}, {"querybus.Tx", 1, x}}, have)
+	})
+	t.Run("maxBatchBytes", func(t *testing.T) {
+		x := strings.Repeat("x", maxBatchBytes/2)
+		have := batches(t, 1<<20, func(add func(int, any, map[string][]string)) {
+			add(3, x, txEvents(1)) // two halves and their envelope exceed it
+		})
+		assert.Equal(t, []payload{{"querybus.Tx", 1, x}, {"querybus.Tx", 1, x}, {"querybus.Tx", 1, x}}, have)
+	})
 }

@@ -14,7 +14,9 @@ type Codec interface {
 	// Encode returns the name of data's type and data's encoding, or an
 	// error if it cannot encode data.
 	Encode(data any) (typeName string, b []byte, err error)
-	// Decode returns the value Encode encoded as typeName and b.
+	// Decode returns the value Encode encoded as typeName and b. It must
+	// not keep b, or anything that shares its memory, after it returns: b
+	// is part of a payload that carries other messages too.
 	Decode(typeName string, b []byte) (any, error)
 }
 

@@ -25,7 +25,15 @@
 // # The envelope
 //
 // The events and the data travel in the payload, in a versioned envelope
-// (its byte layout is documented in internal/wire); NATS headers carry nothing. The
-// data is encoded by a Codec: JSON of one declared type (JSON[T]), or a
-// Registry of named types for a bus that carries several.
+// (its byte layout is documented in internal/wire); NATS headers carry
+// nothing. The data is encoded by a Codec: JSON of one declared type
+// (JSON[T]), or a Registry of named types for a bus that carries several.
+//
+// An envelope carries one or more messages of one exporter for one
+// subject: when messages come faster than the exporter sends them, those
+// at hand travel together (up to 256 messages, and 64 KiB or the server's
+// maximum payload), so that a burst costs NATS, and a JetStream stream, one
+// message per batch rather than per message. Nothing waits to fill a batch:
+// a lone message goes at once. ExportStats.Payloads counts the NATS
+// messages.
 package natsbus

@@ -39,13 +39,15 @@ type Exporter struct {
 
 	subjects map[string]string // by token, see subject
 
-	exported, encodeErrors, oversize, publishErrors, skipped, gaps atomic.Uint64
+	exported, payloads, encodeErrors, oversize, publishErrors, skipped, gaps atomic.Uint64
 }
 
 // ExportStats are an Exporter's counters, since Export.
 type ExportStats struct {
-	// Exported is the number of messages sent to NATS.
-	Exported uint64
+	// Exported is the number of messages sent to NATS, and Payloads the
+	// number of NATS messages that carried them: the messages at hand for
+	// one subject travel together, up to 256 in 64 KiB.
+	Exported, Payloads uint64
 	// EncodeErrors counts messages whose data the codec could not encode,
 	// Oversize those larger than the NATS server's maximum payload, and
 	// PublishErrors those the connection refused: none of them was sent,
@@ -129,27 +131,23 @@ var errClosing = errors.New("natsbus: closing")
 
 func (e *Exporter) run() {
 	defer close(e.done)
-	buf := make([]byte, 0, 512)
-	var last uint64
+	b := &batch{e: e}
 	for {
 		e.mu.Lock()
 		sub := e.sub
 		e.mu.Unlock()
-		for msg := range sub.Messages() {
-			last = msg.Seq()
-			buf = e.send(buf, msg)
-		}
+		b.pump(sub)
 		if !errors.Is(sub.Err(), pubsub.ErrOutOfCapacity) {
 			return // unsubscribed by Close, or the bus stopped
 		}
 		// Lost: the bus has no history to fall behind in. Say so, and go on.
 		e.gaps.Add(1)
-		err := fmt.Errorf("natsbus: exporter lost messages after seq %d: %w", last, sub.Err())
+		err := fmt.Errorf("natsbus: exporter lost messages after seq %d: %w", b.last, sub.Err())
 		e.mu.Lock()
 		e.err = err
 		e.mu.Unlock()
 		e.cfg.logger.Warn("natsbus: exporter's subscription cancelled for capacity; subscribing again",
-			"after", last, "err", sub.Err())
+			"after", b.last, "err", sub.Err())
 		e.st.forget(e)
 		if err := e.subscribe(context.Background()); err != nil {
 			if err != errClosing {
@@ -160,39 +158,123 @@ func (e *Exporter) run() {
 	}
 }
 
-// send sends msg to NATS, encoding into buf, which it returns for reuse.
-func (e *Exporter) send(buf []byte, msg pubsub.Message) []byte {
+// The most messages, and bytes, one NATS message carries (the server's
+// maximum payload, if smaller, bounds the bytes).
+const (
+	maxBatch      = 256
+	maxBatchBytes = 64 << 10
+)
+
+// batch is the envelope an exporter is filling: the messages it has at
+// hand for one subject, sent as one NATS message. It is the run
+// goroutine's alone.
+type batch struct {
+	e       *Exporter
+	buf     []byte // the envelope so far
+	one     []byte // the message being added
+	subject string
+	header  int    // the length of an envelope's header
+	n       int    // messages in buf
+	first   uint64 // seq of the first
+	last    uint64 // seq of the last message taken from the bus
+}
+
+// pump sends sub's messages until it is cancelled and what was left on its
+// Out is sent: it waits for a message, takes every other one already
+// there, and sends them in envelopes of one subject each.
+func (b *batch) pump(sub *pubsub.Subscription) {
+	out, cancelled := sub.Out(), sub.Cancelled()
+	for {
+		select {
+		case msg := <-out:
+			b.add(msg)
+		case <-cancelled:
+			for {
+				select {
+				case msg := <-out:
+					b.add(msg)
+				default:
+					b.flush()
+					return
+				}
+			}
+		}
+	more:
+		for {
+			select {
+			case msg := <-out:
+				b.add(msg)
+			default:
+				break more
+			}
+		}
+		b.flush()
+	}
+}
+
+// add encodes msg into the batch, sending the batch first if msg goes to
+// another subject or does not fit.
+func (b *batch) add(msg pubsub.Message) {
+	e := b.e
+	b.last = msg.Seq()
 	events := msg.Events()
 	if e.st.importedSeen(e, events) {
 		e.skipped.Add(1)
-		return buf
+		return
 	}
 	name, data, err := e.cfg.codec.Encode(msg.Data())
 	if err != nil {
 		e.encodeErrors.Add(1)
 		e.cfg.logger.Warn("natsbus: message not exported: its data cannot be encoded", "seq", msg.Seq(), "err", err)
-		return buf
+		return
 	}
-	buf = wire.Append(buf[:0], &wire.Envelope{Origin: e.origin, Seq: msg.Seq(), TypeName: name, Events: events, Data: data})
-	if max := e.nc.MaxPayload(); max > 0 && int64(len(buf)) > max {
+	b.one = wire.AppendMessage(b.one[:0], &wire.Message{Seq: msg.Seq(), TypeName: name, Events: events, Data: data})
+	limit := int64(maxBatchBytes)
+	maxPayload := e.nc.MaxPayload()
+	if maxPayload > 0 && maxPayload < limit {
+		limit = maxPayload
+	}
+	if b.header == 0 {
+		b.header = len(wire.AppendHeader(nil, e.origin))
+	}
+	if alone := b.header + len(b.one); maxPayload > 0 && int64(alone) > maxPayload {
 		e.oversize.Add(1)
 		e.cfg.logger.Warn("natsbus: message not exported: larger than the server's maximum payload",
-			"seq", msg.Seq(), "bytes", len(buf), "max", max)
-		return buf
+			"seq", msg.Seq(), "bytes", alone, "max", maxPayload)
+		return
 	}
 	subject := e.subject(wire.RoutingToken(events, e.cfg.routingKey))
+	if b.n > 0 && (subject != b.subject || b.n == maxBatch || int64(len(b.buf)+len(b.one)) > limit) {
+		b.flush()
+	}
+	if b.n == 0 {
+		b.buf = wire.AppendHeader(b.buf[:0], e.origin)
+		b.subject, b.first = subject, msg.Seq()
+	}
+	b.buf = append(b.buf, b.one...)
+	b.n++
+}
+
+// flush sends the batch, if it has any message.
+func (b *batch) flush() {
+	if b.n == 0 {
+		return
+	}
+	e, n := b.e, b.n
+	b.n = 0
+	var err error
 	if e.js != nil {
-		err = e.publishJS(subject, buf, msg.Seq())
+		err = e.publishJS(b.subject, b.buf, b.first)
 	} else {
-		err = e.nc.Publish(subject, buf)
+		err = e.nc.Publish(b.subject, b.buf)
 	}
 	if err != nil {
-		e.publishErrors.Add(1)
-		e.cfg.logger.Warn("natsbus: message not exported", "seq", msg.Seq(), "subject", subject, "err", err)
-		return buf
+		e.publishErrors.Add(uint64(n))
+		e.cfg.logger.Warn("natsbus: messages not exported", "from", b.first, "messages", n, "subject", b.subject, "err", err)
+		return
 	}
-	e.exported.Add(1)
-	return buf
+	e.exported.Add(uint64(n))
+	e.payloads.Add(1)
 }
 
 // subject returns the subject of tok, from a cache of the subjects made so
@@ -254,6 +336,7 @@ func (e *Exporter) publishJS(subject string, payload []byte, seq uint64) error {
 func (e *Exporter) Stats() ExportStats {
 	return ExportStats{
 		Exported:      e.exported.Load(),
+		Payloads:      e.payloads.Load(),
 		EncodeErrors:  e.encodeErrors.Load(),
 		Oversize:      e.oversize.Load(),
 		PublishErrors: e.publishErrors.Load(),

@@ -36,12 +36,14 @@ type Importer struct {
 
 	received, imported, filtered, own, duplicates, malformed, decodeErrors, publishErrors atomic.Uint64
 	dropped                                                                               atomic.Uint64 // as last logged
+	payloads                                                                              uint64        // taken from NATS: the run goroutine's
 }
 
 // ImportStats are an Importer's counters, since Import.
 type ImportStats struct {
-	// Received is the number of messages taken from NATS, and Imported the
-	// number published into the bus.
+	// Received is the number of messages taken from NATS (a payload that
+	// is not an envelope counts as one), and Imported the number published
+	// into the bus.
 	Received, Imported uint64
 	// Filtered counts the messages the query did not match (subjects only
 	// narrow what travels); Own those an exporter of the same bus sent;
@@ -52,9 +54,10 @@ type ImportStats struct {
 	// the codec could not decode, and PublishErrors messages the bus did
 	// not take: each was logged, and dropped.
 	Malformed, DecodeErrors, PublishErrors uint64
-	// Dropped is the number of messages NATS dropped because the importer
-	// did not keep up (a slow consumer), as nats.Subscription.Dropped
-	// counts them; it is logged when it grows.
+	// Dropped is the number of NATS messages NATS dropped because the
+	// importer did not keep up (a slow consumer), as
+	// nats.Subscription.Dropped counts them; it is logged when it grows.
+	// Each carried one or more messages (see ExportStats.Payloads).
 	Dropped uint64
 }
 
@@ -118,11 +121,11 @@ func (i *Importer) consume(ctx context.Context, nc *nats.Conn) error {
 	if err != nil {
 		return err
 	}
-	// One message unacknowledged at a time: the stream then delivers in its
-	// order even when it delivers a message again (after a loss on the
-	// way), so that each origin's messages arrive in order and a message
-	// whose sequence number is not after the last imported one is a
-	// duplicate.
+	// One NATS message (a batch of messages of one origin) unacknowledged
+	// at a time: the stream then delivers in its order even when it
+	// delivers one again (after a loss on the way), so that each origin's
+	// messages arrive in order and a message whose sequence number is not
+	// after the last imported one is a duplicate.
 	cc := jetstream.ConsumerConfig{
 		Durable:       i.cfg.durable,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -218,49 +221,63 @@ func (i *Importer) run() {
 	}
 }
 
-// take imports one message from NATS. It returns false only if the
-// importer is closing and the message was not published into the bus.
+// take imports the messages of one NATS message. It returns false only if
+// the importer is closing and some of them were not published into the
+// bus (those that were are recognised when it comes again).
 func (i *Importer) take(subject string, payload []byte) bool {
-	if i.received.Add(1)%dropCheckEvery == 0 {
+	if i.payloads++; i.payloads%dropCheckEvery == 0 {
 		i.checkDropped()
 	}
-	env, err := wire.Decode(payload)
+	origin, msgs, err := wire.Decode(payload)
 	if err != nil {
+		i.received.Add(1)
 		i.malformed.Add(1)
 		i.cfg.logger.Warn("natsbus: message not imported", "subject", subject, "err", err)
 		return true
 	}
-	if strings.HasPrefix(env.Origin, i.st.id) && len(env.Origin) > len(i.st.id) && env.Origin[len(i.st.id)] == ':' {
-		i.own.Add(1)
+	i.received.Add(uint64(len(msgs)))
+	if strings.HasPrefix(origin, i.st.id) && len(origin) > len(i.st.id) && origin[len(i.st.id)] == ':' {
+		i.own.Add(uint64(len(msgs)))
 		return true
 	}
-	if ok, err := i.q.Matches(env.Events); err != nil || !ok {
+	for k := range msgs {
+		if !i.takeOne(subject, origin, &msgs[k]) {
+			i.received.Add(-uint64(len(msgs) - k)) // not taken after all: they come again
+			return false
+		}
+	}
+	return true
+}
+
+// takeOne imports m, of origin. It returns false only if the importer is
+// closing and m was not published into the bus.
+func (i *Importer) takeOne(subject, origin string, m *wire.Message) bool {
+	if ok, err := i.q.Matches(m.Events); err != nil || !ok {
 		i.filtered.Add(1)
 		return true
 	}
-	data, err := i.cfg.codec.Decode(env.TypeName, env.Data)
+	data, err := i.cfg.codec.Decode(m.TypeName, m.Data)
 	if err != nil {
 		i.decodeErrors.Add(1)
-		i.cfg.logger.Warn("natsbus: message not imported: its data cannot be decoded", "subject", subject, "origin", env.Origin, "seq", env.Seq, "err", err)
+		i.cfg.logger.Warn("natsbus: message not imported: its data cannot be decoded", "subject", subject, "origin", origin, "seq", m.Seq, "err", err)
 		return true
 	}
 	// Claim the message for this bus, so that no other importer of it
 	// publishes it too, then publish it.
-	prev, ok := i.st.claim(env.Origin, env.Seq)
+	prev, ok := i.st.claim(origin, m.Seq)
 	if !ok {
 		i.duplicates.Add(1)
 		return true
 	}
-	i.st.markImported(env.Events)
-	if err := i.bus.PublishWithEvents(i.ctx, data, env.Events); err != nil {
-		i.st.forgetEvents(env.Events)
-		i.st.unclaim(env.Origin, env.Seq, prev)
+	i.st.markImported(m.Events)
+	if err := i.bus.PublishWithEvents(i.ctx, data, m.Events); err != nil {
+		i.st.forgetEvents(m.Events)
+		i.st.unclaim(origin, m.Seq, prev)
 		if i.ctx.Err() != nil {
-			i.received.Add(^uint64(0)) // not taken after all: it comes again
 			return false
 		}
 		i.publishErrors.Add(1)
-		i.cfg.logger.Warn("natsbus: message not imported: the bus did not take it", "origin", env.Origin, "seq", env.Seq, "err", err)
+		i.cfg.logger.Warn("natsbus: message not imported: the bus did not take it", "origin", origin, "seq", m.Seq, "err", err)
 		return true
 	}
 	i.imported.Add(1)

@@ -224,15 +224,21 @@ func TestJetStreamDroppedConnections(t *testing.T) {
 
 	const n = 600
 	var got []int
+	dropped := map[*nats.Conn]uint64{} // the id each connection had when the server dropped it
 	for round := 0; round < 3; round++ {
 		for i := round * n / 3; i < (round+1)*n/3; i++ {
 			require.NoError(t, pub.PublishWithEvents(bg, i, txEvents(i)))
 		}
 		got = append(got, ranks(t, sub, 50)...) // mid-stream
 		for _, nc := range []*nats.Conn{j.pubC, j.impC} {
-			id, err := nc.GetClientID()
-			require.NoError(t, err)
+			var id uint64
+			waitFor(t, "reconnected since the last drop", func() bool {
+				var err error
+				id, err = nc.GetClientID()
+				return err == nil && nc.IsConnected() && id != dropped[nc]
+			})
 			require.NoError(t, ns.DisconnectClientByID(id))
+			dropped[nc] = id
 		}
 	}
 	got = append(got, ranks(t, sub, n-len(got))...)
