@@ -34,8 +34,9 @@ type pipe struct {
 	send    func(i int)
 	recvs   []func() bool
 	dropped func() uint64
-	stuck   chan struct{} // closed by guard
-	guard   *time.Timer   // reset by each window (or message) of a benchmark
+	batched func() float64 // messages per NATS message, for the bridge
+	stuck   chan struct{}  // closed by guard
+	guard   *time.Timer    // reset by each window (or message) of a benchmark
 }
 
 // arm makes recv give up once guard has passed without a call of arm.
@@ -119,6 +120,10 @@ func bridgePipe(b *testing.B, pubConn *nats.Conn, subs []*nats.Conn, opts ...Opt
 		closers = append(closers, func() { _ = imp.Close(); _ = bus.Stop() })
 		p.recvs = append(p.recvs, recvFrom(p, sub.Out()))
 	}
+	p.batched = func() float64 {
+		st := exp.Stats()
+		return float64(st.Exported) / float64(max(st.Payloads, 1))
+	}
 	p.dropped = func() uint64 {
 		n := exp.Stats().Gaps + exp.Stats().PublishErrors
 		for _, imp := range imps {
@@ -160,6 +165,9 @@ func benchPipes(b *testing.B, run func(b *testing.B, p *pipe)) {
 				p.guard = time.AfterFunc(guard, func() { close(p.stuck) })
 				defer p.guard.Stop()
 				run(b, p)
+				if p.batched != nil {
+					b.ReportMetric(p.batched(), "msgs/payload")
+				}
 				if d := p.dropped(); d != 0 {
 					b.Fatalf("%d messages dropped or lost", d)
 				}
