@@ -11,6 +11,7 @@ import (
 	"github.com/querybus/querybus/internal/bus"
 	"github.com/querybus/querybus/pubsub"
 	"github.com/querybus/querybus/pubsub/service"
+	"github.com/querybus/querybus/query"
 )
 
 var _ service.Service = (*pubsub.Server)(nil)
@@ -95,4 +96,31 @@ func TestEngineOf(t *testing.T) {
 	barrier(t, untypedSUT{s})
 	assert.NoError(t, h.Err())
 	assert.Equal(t, []string{"a", "b", "c", "d"}, []string{<-out, <-out, <-out, <-out})
+}
+
+// Canceled (CometBFT's spelling) is the Cancelled channel; a nil *query.Query and
+// query.Empty{} subscribe to everything, as query.All does.
+func TestCometBFTAndTendermintNames(t *testing.T) {
+	s := pubsub.NewServer()
+	require.NoError(t, s.Start())
+	defer func() { require.NoError(t, s.Stop()) }()
+	ctx := context.Background()
+	var nilQuery *query.Query
+	all, err := s.Subscribe(ctx, "nil", nilQuery, 2)
+	require.NoError(t, err)
+	empty, err := s.Subscribe(ctx, "empty", query.Empty{}, 2)
+	require.NoError(t, err)
+	assert.Equal(t, all.Cancelled(), all.Canceled())
+
+	require.NoError(t, s.PublishWithEvents(ctx, "x", map[string][]string{"a.b": {"c"}}))
+	require.NoError(t, s.Publish(ctx, "no events"))
+	for _, sub := range []*pubsub.Subscription{all, empty} {
+		assert.Equal(t, "x", (<-sub.Out()).Data())
+		assert.Equal(t, "no events", (<-sub.Out()).Data())
+	}
+	require.NoError(t, s.Unsubscribe(ctx, "empty", query.Empty{}))
+	<-empty.Canceled()
+	assert.ErrorIs(t, empty.Err(), pubsub.ErrUnsubscribed)
+	require.NoError(t, s.Unsubscribe(ctx, "nil", query.All), "the nil query is All")
+	<-all.Canceled()
 }

@@ -60,6 +60,9 @@ func (s *Subscription) Out() <-chan Message { return s.out }
 // subscription no longer counts in NumClients / NumClientSubscriptions.
 func (s *Subscription) Cancelled() <-chan struct{} { return s.h.Cancelled() }
 
+// Canceled is Cancelled under CometBFT's spelling: the same channel.
+func (s *Subscription) Canceled() <-chan struct{} { return s.h.Cancelled() }
+
 // Err returns nil while the subscription is live, then why it was
 // cancelled: ErrUnsubscribed, ErrOutOfCapacity, ErrServerStopped, or an
 // error for which errors.Is(err, ErrQueryFailed) holds, naming the query's

@@ -41,16 +41,6 @@ type Subscription[T any] struct {
 	h   *bus.Handle
 }
 
-// NewSubscription returns a subscription, not attached to any server, whose
-// Out channel has capacity outCapacity (0: unbuffered). It panics if
-// outCapacity is negative.
-func NewSubscription[T any](outCapacity int) *Subscription[T] {
-	if outCapacity < 0 {
-		panic("typed: NewSubscription: negative capacity")
-	}
-	return &Subscription[T]{out: make(chan Message[T], outCapacity), h: bus.NewHandle()}
-}
-
 // Out returns the channel messages are delivered on: the server delivers
 // into it directly. It is never closed: select on Cancelled as well.
 func (s *Subscription[T]) Out() <-chan Message[T] { return s.out }
@@ -59,6 +49,9 @@ func (s *Subscription[T]) Out() <-chan Message[T] { return s.out }
 // (unsubscribed, out of capacity, or server stopped). By then the
 // subscription no longer counts in NumClients / NumClientSubscriptions.
 func (s *Subscription[T]) Cancelled() <-chan struct{} { return s.h.Cancelled() }
+
+// Canceled is Cancelled under CometBFT's spelling: the same channel.
+func (s *Subscription[T]) Canceled() <-chan struct{} { return s.h.Cancelled() }
 
 // Err returns nil while the subscription is live, then why it was cancelled:
 // pubsub.ErrUnsubscribed, pubsub.ErrOutOfCapacity or pubsub.ErrServerStopped.

@@ -60,7 +60,6 @@ func TestCapacityPanics(t *testing.T) {
 	assert.PanicsWithValue(t, "typed: Subscribe: at most one outCapacity may be given",
 		func() { _, _ = s.Subscribe(ctx, "a", bustest.MatchAll{}, 1, 2) })
 	assert.NotPanics(t, func() { _, _ = s.Subscribe(ctx, "a", bustest.MatchAll{}, 1) })
-	assert.Panics(t, func() { typed.NewSubscription[int](-1) })
 	assert.PanicsWithValue(t, "typed: Wrap: nil *pubsub.Server", func() { typed.Wrap[int](nil) })
 }
 
@@ -104,13 +103,7 @@ func TestServerForwardsToUntyped(t *testing.T) {
 	assert.Same(t, u.Logger(), s.Logger())
 }
 
-func TestNewSubscriptionAndMessage(t *testing.T) {
-	sub := typed.NewSubscription[string](2)
-	assert.Equal(t, 2, cap(sub.Out()))
-	assert.NoError(t, sub.Err())
-	assert.False(t, bustest.IsClosed(sub.Cancelled()))
-	assert.Equal(t, 0, cap(typed.NewSubscription[string](0).Out()))
-
+func TestNewMessage(t *testing.T) {
 	events := map[string][]string{"k": {"v"}}
 	m := typed.NewMessage(42, events)
 	assert.Equal(t, 42, m.Data())
@@ -267,4 +260,14 @@ func TestNilData(t *testing.T) {
 	assert.Equal(t, []*ptrNamed{nil}, drained(ptrs), "a typed nil pointer, not the untyped nils")
 	assert.Equal(t, []named{{"n"}}, drained(names))
 	assert.Equal(t, []error{nil, nil}, drained(errs), "nil is the zero of every interface type")
+}
+
+// Canceled (CometBFT's spelling) is the Cancelled channel.
+func TestCanceled(t *testing.T) {
+	s := typed.NewServer[int]()
+	require.NoError(t, s.Start())
+	defer func() { require.NoError(t, s.Stop()) }()
+	sub, err := s.Subscribe(context.Background(), "c", bustest.MatchAll{})
+	require.NoError(t, err)
+	assert.Equal(t, sub.Cancelled(), sub.Canceled())
 }
