@@ -10,7 +10,7 @@ BENCH_OUT     ?= bench.txt
 BENCH_COUNT   ?= 6
 BENCH         ?= .
 
-.PHONY: test fmt-check vet unit fuzz-short fuzz bench benchstat demo lint
+.PHONY: test fmt-check vet unit fuzz-short fuzz bench benchstat demo lint compat
 
 ## test: gofmt check, go vet, the race-enabled test suite and a short run of every fuzz target
 test: fmt-check vet unit fuzz-short
@@ -79,6 +79,11 @@ demo:
 	@echo
 	@echo "== natsbus/example (an embedded NATS server, three buses)"
 	@cd natsbus && $(GO) run ./example
+
+## compat: Tendermint v0.34's and CometBFT's own libs/pubsub tests against this checkout,
+## from the Go module cache, with their import paths rewritten (internal/cmd/compat)
+compat:
+	$(GO) run ./internal/cmd/compat
 
 ## lint: staticcheck, when it can be installed from the module proxy
 lint:
