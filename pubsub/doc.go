@@ -96,12 +96,11 @@
 // index off: every distinct query is then evaluated on every publish, with
 // the same deliveries.
 //
-// Two more methods of *query.Query make evaluation cheaper, and other
-// queries need not have them: MatchFunc, whose function the server keeps
-// and calls without going through the query value, and KeyMatchFunc, which
-// lets a single condition on one key (`tx.height > 100`) be evaluated on
-// the values the index has already looked up for that key, so that
-// thousands of range queries on one key cost less each than a Matches
+// A *query.Query is also evaluated more cheaply than other queries: the
+// server keeps its compiled matcher and calls it without going through the
+// query value, and a single condition on one key (`tx.height > 100`) is
+// evaluated on the values the index has already looked up for that key, so
+// that thousands of range queries on one key cost less each than a Matches
 // call.
 //
 // # Delivery and slow subscribers

@@ -16,13 +16,8 @@ import (
 	"github.com/querybus/querybus/query"
 )
 
-// A *query.Query is indexed, and takes the engine's fast paths: its matcher
-// kept in the engine's records, and the values of its key for a single
-// condition.
-var (
-	_ pubsub.IndexedQuery   = (*query.Query)(nil)
-	_ bus.KeyMatchFuncQuery = (*query.Query)(nil)
-)
+// A *query.Query is indexed.
+var _ pubsub.IndexedQuery = (*query.Query)(nil)
 
 // idxOpaque hides a query's IndexTerms: the server evaluates it on every
 // publish.

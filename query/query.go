@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/querybus/querybus/internal/fastpath"
 	"github.com/querybus/querybus/query/compile"
 	"github.com/querybus/querybus/query/grammar"
+	"github.com/querybus/querybus/query/internal/plan"
 )
 
 // Query is a compiled query. It is immutable and safe for concurrent use. A nil *Query is
@@ -13,9 +15,9 @@ import (
 type Query struct {
 	text    string       // canonical form
 	match   compile.Func // nil for All
-	anchors [][]compile.Term
-	key     string             // see KeyMatchFunc
-	values  compile.ValuesFunc // nil unless the query is one condition on key
+	anchors [][]plan.Term
+	key     string          // see fastpath.Plan
+	values  plan.ValuesFunc // nil unless the query is one condition on key
 }
 
 // All is the query that matches every event set, the empty one included. Its String is
@@ -32,8 +34,8 @@ func New(s string) (*Query, error) {
 	if err != nil {
 		return nil, convert(s, err)
 	}
-	q := &Query{text: ast.String(), match: match, anchors: compile.Anchors(ast)}
-	if key, values, ok := compile.KeyFunc(ast); ok {
+	q := &Query{text: ast.String(), match: match, anchors: plan.Anchors(ast)}
+	if key, values, ok := plan.KeyFunc(ast); ok {
 		q.key, q.values = key, values
 	}
 	return q, nil
@@ -72,31 +74,17 @@ func (q *Query) Matches(events map[string][]string) (bool, error) {
 	return q.match(events), nil
 }
 
-// MatchFunc returns the compiled matcher of the query: MatchFunc()(events) is the result of
-// Matches(events), which never fails. A server that evaluates many queries keeps it next to
-// its own records, so that a publish calls the matcher directly, one pointer less to follow
-// than through the *Query.
-func (q *Query) MatchFunc() func(events map[string][]string) bool {
-	if q == nil || q.match == nil {
-		return matchAll
+func init() {
+	fastpath.Of = func(q any) fastpath.Plan {
+		qq := q.(*Query)
+		if qq == nil || qq.match == nil {
+			return fastpath.Plan{Match: matchAll}
+		}
+		return fastpath.Plan{Match: qq.match, Key: qq.key, Values: qq.values}
 	}
-	return q.match
 }
 
 func matchAll(map[string][]string) bool { return true }
-
-// KeyMatchFunc returns, for a query that is a single condition on one key other than EXISTS
-// (`tx.height > 100`, `(transfer.amount >= 5)`), the key and a matcher of its values:
-// match(events[key]) is the result of Matches(events), for every event set. For any other
-// query match is nil. A server that looks the key up once per publish hands its values to
-// every such query, so that each costs a comparison per value and no lookup; pubsub does so
-// for range queries.
-func (q *Query) KeyMatchFunc() (key string, match func(values []string) bool) {
-	if q == nil || q.values == nil {
-		return "", nil
-	}
-	return q.key, q.values
-}
 
 // String returns the canonical form of the query: `New(q.String())` gives a query with the
 // same String and the same matches. Two queries with the same canonical form are the same

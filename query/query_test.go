@@ -12,12 +12,19 @@ import (
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
+	"github.com/querybus/querybus/internal/fastpath"
 	"github.com/querybus/querybus/internal/oracle"
 	"github.com/querybus/querybus/query"
 	"github.com/querybus/querybus/query/grammar"
 )
 
 type events = map[string][]string
+
+// keyMatch returns the key and the values matcher the engine takes of q (fastpath.Plan).
+func keyMatch(q *query.Query) (string, func([]string) bool) {
+	p := fastpath.Of(q)
+	return p.Key, p.Values
+}
 
 // canonicalCases are valid queries with their canonical form as the contract's "Canonical
 // form" section prints it.
@@ -316,15 +323,15 @@ func TestValidateAgreesWithNew(t *testing.T) {
 	})
 }
 
-// KeyMatchFunc's matcher, given the values of its key, agrees with Matches on every event set;
+// The values matcher (fastpath.Plan.Values), given the values of its key, agrees with Matches on every event set;
 // only single conditions other than EXISTS have one. Which queries those are the test knows
 // by construction (keyMatchQuery), not by reading the query back.
-func TestKeyMatchFuncAgreesWithMatches(t *testing.T) {
+func TestValuesMatcherAgreesWithMatches(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		text, tag, single := keyMatchQuery(t)
 		q, err := query.New(text)
 		require.NoError(t, err, "%q", text)
-		key, match := q.KeyMatchFunc()
+		key, match := keyMatch(q)
 		if !single {
 			require.Nil(t, match, "%q is not one condition on a key's values", text)
 			require.Empty(t, key, "%q", text)
@@ -407,7 +414,7 @@ func keyMatchQuery(t *rapid.T) (text, tag string, single bool) {
 	return parens(text), "", false
 }
 
-func TestKeyMatchFunc(t *testing.T) {
+func TestValuesMatcher(t *testing.T) {
 	for text, want := range map[string]string{
 		"tx.height > 5":                 "tx.height",
 		"((a.b CONTAINS 'x'))":          "a.b",
@@ -417,24 +424,24 @@ func TestKeyMatchFunc(t *testing.T) {
 		"NOT a > 1":                     "",
 		"a EXISTS":                      "",
 	} {
-		key, match := query.MustCompile(text).KeyMatchFunc()
+		key, match := keyMatch(query.MustCompile(text))
 		assert.Equal(t, want, key, text)
 		assert.Equal(t, want != "", match != nil, text)
 	}
-	key, match := query.All.KeyMatchFunc()
+	key, match := keyMatch(query.All)
 	assert.Empty(t, key)
 	assert.Nil(t, match)
-	_, match = query.MustCompile("tx.height > 99").KeyMatchFunc()
+	_, match = keyMatch(query.MustCompile("tx.height > 99"))
 	assert.True(t, match([]string{"7", "100stake"}))
 	assert.False(t, match([]string{"99", "abc"}))
 	assert.False(t, match(nil))
 }
 
-// KeyMatchFunc's matcher of a CONTAINS condition is a substring test on each value, as the
+// The values matcher (fastpath.Plan.Values) of a CONTAINS condition is a substring test on each value, as the
 // contract's "String" rule says: the needle may stand anywhere in a value, any value of the
 // key may hold it, the empty needle is in every value, and bytes are compared, not runes
 // or letters.
-func TestKeyMatchFuncContains(t *testing.T) {
+func TestValuesMatcherContains(t *testing.T) {
 	for _, tc := range []struct {
 		needle string
 		values []string
@@ -472,7 +479,7 @@ func TestKeyMatchFuncContains(t *testing.T) {
 		text := "a.b CONTAINS '" + strings.ReplaceAll(tc.needle, "'", "''") + "'"
 		q, err := query.New(text)
 		require.NoError(t, err, text)
-		key, match := q.KeyMatchFunc()
+		key, match := keyMatch(q)
 		require.NotNil(t, match, text)
 		assert.Equal(t, "a.b", key, text)
 		assert.Equal(t, tc.want, match(tc.values), "%s on %q", text, tc.values)
@@ -491,10 +498,10 @@ func TestNilQueryIsAll(t *testing.T) {
 		ok, err := q.Matches(e)
 		assert.NoError(t, err)
 		assert.True(t, ok, "%v", e)
-		assert.True(t, q.MatchFunc()(e), "%v", e)
+		assert.True(t, fastpath.Of(q).Match(e), "%v", e)
 	}
 	assert.Nil(t, q.IndexTerms())
-	key, match := q.KeyMatchFunc()
+	key, match := keyMatch(q)
 	assert.Empty(t, key)
 	assert.Nil(t, match)
 }

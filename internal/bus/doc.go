@@ -29,8 +29,8 @@
 // many distinct queries each block of memory is a cache miss: a query's
 // record (queryEntry) sits in one block with its first subscription and
 // that subscription's sink, and holds a *query.Query's matcher itself
-// (its MatchFunc) rather than only the query value. A query that depends
-// on the values of one key (KeyMatchFuncQuery), filed under that key, is
+// (fastpath.Plan) rather than only the query value. A query that depends
+// on the values of one key (fastpath.Plan.Values), filed under that key, is
 // handed the values the index has already looked up.
 //
 // # Faults in a user's query

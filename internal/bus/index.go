@@ -112,10 +112,10 @@ func newIndex(enabled bool) *index {
 // add files qe, the first subscription of a distinct query, under one of
 // alts, the query's alternative sets of terms (see IndexedQuery): the one
 // whose buckets hold the fewest queries now; in the unindexed bucket if there
-// is no usable set or the index is off. If kq is not nil and every term of
-// the chosen set is of kq's key, a publish hands the query that key's values
+// is no usable set or the index is off. If values is not nil and every term
+// of the chosen set is of key, a publish hands the query that key's values
 // (queryEntry.keyMatch).
-func (ix *index) add(qe *queryEntry, alts [][]IndexTerm, kq KeyMatchFuncQuery) {
+func (ix *index) add(qe *queryEntry, alts [][]IndexTerm, key string, values func([]string) bool) {
 	var set []IndexTerm
 	if ix.enabled {
 		set = ix.choose(alts)
@@ -127,8 +127,8 @@ func (ix *index) add(qe *queryEntry, alts [][]IndexTerm, kq KeyMatchFuncQuery) {
 	for _, t := range set {
 		ix.file(qe, ix.bucketFor(t))
 	}
-	if kq != nil {
-		key, match := kq.KeyMatchFunc()
+	if values != nil {
+		match := values
 		for _, t := range set {
 			if t.Key != key {
 				match = nil
@@ -136,17 +136,6 @@ func (ix *index) add(qe *queryEntry, alts [][]IndexTerm, kq KeyMatchFuncQuery) {
 		}
 		qe.keyMatch = match
 	}
-}
-
-// KeyMatchFuncQuery is a Query whose result depends on the values of one key
-// alone, and that hands out a matcher of those values, as query.Query does
-// (match is nil for any other query). When every bucket such a query is
-// filed under is one of that key, a publish finds the key's values once and
-// hands them to each such query, which then neither looks the key up in the
-// event set nor goes through the query value: at many range queries on one
-// key (`tx.height > <h>`) most of the cost of a Matches is saved.
-type KeyMatchFuncQuery interface {
-	KeyMatchFunc() (key string, match func(values []string) bool)
 }
 
 // choose returns the alternative set whose buckets hold the fewest queries

@@ -8,6 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/querybus/querybus/internal/fastpath"
+	"github.com/querybus/querybus/query"
 )
 
 // termsQuery is an IndexedQuery with given terms that matches nothing (the
@@ -21,15 +24,27 @@ func (q termsQuery) Matches(map[string][]string) (bool, error) { return false, n
 func (q termsQuery) String() string                            { return q.text }
 func (q termsQuery) IndexTerms() [][]IndexTerm                 { return q.terms }
 
-// addQuery files qe as the loop does: under its query's IndexTerms, with its
-// KeyMatchFunc if it has one.
+// addQuery files qe as the loop does: under its query's IndexTerms, with the
+// values matcher of a *query.Query if it has one.
 func addQuery(ix *index, qe *queryEntry) {
 	var alts [][]IndexTerm
 	if iq, ok := qe.q.(IndexedQuery); ok {
 		alts = iq.IndexTerms()
 	}
-	kq, _ := qe.q.(KeyMatchFuncQuery)
-	ix.add(qe, alts, kq)
+	var p fastpath.Plan
+	if qq, ok := qe.q.(*query.Query); ok {
+		p = fastpath.Of(qq)
+	}
+	if kq, ok := qe.q.(keyMatcher); ok {
+		p.Key, p.Values = kq.keyMatch()
+	}
+	ix.add(qe, alts, p.Key, p.Values)
+}
+
+// keyMatcher is a test query that hands out a values matcher, as the plan of a
+// *query.Query does.
+type keyMatcher interface {
+	keyMatch() (string, func([]string) bool)
 }
 
 func eq(k, v string) IndexTerm { return IndexTerm{Key: k, Value: v} }
@@ -281,13 +296,13 @@ func keyOfHoldingTerm(declared [][]IndexTerm, events map[string][]string, values
 }
 
 // keyQuery is an IndexedQuery whose result depends on the values of one key
-// (KeyMatchFuncQuery): it matches when key has the value want.
+// (a keyMatcher): it matches when key has the value want.
 type keyQuery struct {
 	termsQuery
 	key, want string
 }
 
-func (q keyQuery) KeyMatchFunc() (string, func([]string) bool) {
+func (q keyQuery) keyMatch() (string, func([]string) bool) {
 	return q.key, func(vs []string) bool { return slices.Contains(vs, q.want) }
 }
 
@@ -320,7 +335,7 @@ func TestIndexKeyMatch(t *testing.T) {
 }
 
 // The loop calls keyMatch with the values of the query's key, and Matches
-// (through MatchFunc or not) for every other query.
+// (through its plan's matcher or not) for every other query.
 func TestConsiderUsesKeyMatch(t *testing.T) {
 	l := &loop{index: newIndex(true)}
 	l.consider = l.considerQuery

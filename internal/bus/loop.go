@@ -4,6 +4,7 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 
+	"github.com/querybus/querybus/internal/fastpath"
 	"github.com/querybus/querybus/query"
 )
 
@@ -81,8 +82,8 @@ type failure struct {
 // the entry to the sink.
 type queryEntry struct {
 	stamp    uint64                         // index.stamp of the last publish it was a candidate of
-	keyMatch func(values []string) bool     // see KeyMatchFuncQuery; set by the index
-	match    func(map[string][]string) bool // a *query.Query's MatchFunc; nil for a user's query
+	keyMatch func(values []string) bool     // see fastpath.Plan; set by the index
+	match    func(map[string][]string) bool // a *query.Query's matcher; nil for a user's query
 	q        Query
 	subs     []*subscription
 	inline   [1]*subscription
@@ -287,9 +288,10 @@ func (l *loop) cancelFailed() {
 // *query.Query, and the alternative sets of index terms of an IndexedQuery
 // (if the index is on).
 type filing struct {
-	match func(map[string][]string) bool
-	kq    KeyMatchFuncQuery
-	alts  [][]IndexTerm
+	match  func(map[string][]string) bool
+	key    string
+	values func(values []string) bool
+	alts   [][]IndexTerm
 }
 
 // inspect returns the filing of q, whose String() is text. *query.Query
@@ -298,7 +300,8 @@ type filing struct {
 // an error wrapping ErrQueryFailed.
 func (l *loop) inspect(q Query, text string) (f filing, err error) {
 	if qq, ok := q.(*query.Query); ok {
-		f.match, f.kq = qq.MatchFunc(), qq
+		p := fastpath.Of(qq)
+		f.match, f.key, f.values = p.Match, p.Key, p.Values
 		if l.index.enabled {
 			f.alts = qq.IndexTerms()
 		}
@@ -431,7 +434,7 @@ func (r *subscribeReq) apply(l *loop) {
 		*qe = queryEntry{q: r.q, text: r.text, match: f.match}
 		qe.subs = qe.inline[:0:1]
 		l.queries[r.text] = qe
-		l.index.add(qe, f.alts, f.kq)
+		l.index.add(qe, f.alts, f.key, f.values)
 		l.e.queries.Add(1)
 	}
 	s := r.s

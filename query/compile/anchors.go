@@ -1,19 +1,22 @@
 package compile
 
-import "github.com/querybus/querybus/query/grammar"
+import (
+	"github.com/querybus/querybus/query/grammar"
+	"github.com/querybus/querybus/query/internal/plan"
+)
 
-// Term is a fact about an event set that a query cannot match without: the key has Value
-// among its values or, when AnyValue is set, the key has at least one value.
-type Term struct {
-	Key      string
-	Value    string
-	AnyValue bool
+// term is what package query hands the index.
+type term = plan.Term
+
+func init() {
+	plan.Anchors = anchors
+	plan.KeyFunc = keyFunc
 }
 
-// maxAlternatives bounds how many alternative term sets Anchors returns.
+// maxAlternatives bounds how many alternative term sets anchors returns.
 const maxAlternatives = 8
 
-// Anchors returns alternative sets of terms for an index of queries: if the query matches an
+// anchors returns alternative sets of terms for an index of queries: if the query matches an
 // event set, then every returned set has a term that holds in it, so a query can be filed
 // under the terms of any one set and looked up by the keys and values of a published event
 // set. It returns nil when no set exists: the query has a disjunct that needs no value of
@@ -21,7 +24,7 @@ const maxAlternatives = 8
 //
 // Alternatives come from conjunctions (each conjunct's terms are a valid set); an OR takes
 // one set from each of its disjuncts and unites them, preferring sets of exact values.
-func Anchors(q *grammar.Query) [][]Term {
+func anchors(q *grammar.Query) [][]term {
 	alts := anchorsOr(q.Expr)
 	if len(alts) > maxAlternatives {
 		alts = alts[:maxAlternatives]
@@ -29,11 +32,11 @@ func Anchors(q *grammar.Query) [][]Term {
 	return alts
 }
 
-func anchorsOr(or *grammar.Or) [][]Term {
+func anchorsOr(or *grammar.Or) [][]term {
 	if len(or.Terms) == 1 {
 		return anchorsAnd(or.Terms[0])
 	}
-	var union []Term
+	var union []term
 	for _, and := range or.Terms {
 		alts := anchorsAnd(and)
 		if len(alts) == 0 {
@@ -41,21 +44,21 @@ func anchorsOr(or *grammar.Or) [][]Term {
 		}
 		union = append(union, best(alts)...)
 	}
-	return [][]Term{union}
+	return [][]term{union}
 }
 
-func anchorsAnd(and *grammar.And) [][]Term {
+func anchorsAnd(and *grammar.And) [][]term {
 	if len(and.Factors) == 1 {
 		return anchorsUnary(and.Factors[0])
 	}
-	var alts [][]Term
+	var alts [][]term
 	for _, u := range and.Factors {
 		alts = append(alts, anchorsUnary(u)...)
 	}
 	return alts
 }
 
-func anchorsUnary(u *grammar.Unary) [][]Term {
+func anchorsUnary(u *grammar.Unary) [][]term {
 	switch {
 	case u.Not != nil:
 		return nil
@@ -67,14 +70,14 @@ func anchorsUnary(u *grammar.Unary) [][]Term {
 	case c.Op == grammar.OpExists:
 		return nil
 	case c.Op == grammar.OpEqual && c.Operand.Str != nil:
-		return [][]Term{{{Key: c.Tag, Value: string(*c.Operand.Str)}}}
+		return [][]term{{{Key: c.Tag, Value: string(*c.Operand.Str)}}}
 	}
-	return [][]Term{{{Key: c.Tag, AnyValue: true}}}
+	return [][]term{{{Key: c.Tag, AnyValue: true}}}
 }
 
 // best picks the most selective-looking set: exact values before mere keys, then fewer terms.
-func best(alts [][]Term) []Term {
-	score := func(ts []Term) int {
+func best(alts [][]term) []term {
+	score := func(ts []term) int {
 		s := len(ts)
 		for _, t := range ts {
 			if t.AnyValue {

@@ -8,39 +8,40 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/querybus/querybus/internal/oracle"
-	"github.com/querybus/querybus/query/compile"
+	_ "github.com/querybus/querybus/query/compile" // sets plan.Anchors
 	"github.com/querybus/querybus/query/grammar"
+	"github.com/querybus/querybus/query/internal/plan"
 )
 
-func anchorsOf(t *testing.T, s string) [][]compile.Term {
+func anchorsOf(t *testing.T, s string) [][]plan.Term {
 	t.Helper()
 	ast, err := grammar.Parse(s)
 	require.NoError(t, err)
-	return compile.Anchors(ast)
+	return plan.Anchors(ast)
 }
 
 func TestAnchors(t *testing.T) {
-	eq := func(k, v string) compile.Term { return compile.Term{Key: k, Value: v} }
-	key := func(k string) compile.Term { return compile.Term{Key: k, AnyValue: true} }
+	eq := func(k, v string) plan.Term { return plan.Term{Key: k, Value: v} }
+	key := func(k string) plan.Term { return plan.Term{Key: k, AnyValue: true} }
 	for _, tc := range []struct {
 		query string
-		want  [][]compile.Term
+		want  [][]plan.Term
 	}{
-		{`a = 'x'`, [][]compile.Term{{eq("a", "x")}}},
-		{`a = ''`, [][]compile.Term{{eq("a", "")}}},
-		{`a = 5`, [][]compile.Term{{key("a")}}},
-		{`a > DATE 2021-01-01`, [][]compile.Term{{key("a")}}},
-		{`a CONTAINS 'x'`, [][]compile.Term{{key("a")}}},
+		{`a = 'x'`, [][]plan.Term{{eq("a", "x")}}},
+		{`a = ''`, [][]plan.Term{{eq("a", "")}}},
+		{`a = 5`, [][]plan.Term{{key("a")}}},
+		{`a > DATE 2021-01-01`, [][]plan.Term{{key("a")}}},
+		{`a CONTAINS 'x'`, [][]plan.Term{{key("a")}}},
 		{`a EXISTS`, nil},
 		{`NOT a = 'x'`, nil},
 		{`transfer.recipient = 'addr1' AND tm.event = 'Tx'`,
-			[][]compile.Term{{eq("transfer.recipient", "addr1")}, {eq("tm.event", "Tx")}}},
-		{`a EXISTS AND b = 'y'`, [][]compile.Term{{eq("b", "y")}}},
-		{`a = 'x' OR b = 'y'`, [][]compile.Term{{eq("a", "x"), eq("b", "y")}}},
+			[][]plan.Term{{eq("transfer.recipient", "addr1")}, {eq("tm.event", "Tx")}}},
+		{`a EXISTS AND b = 'y'`, [][]plan.Term{{eq("b", "y")}}},
+		{`a = 'x' OR b = 'y'`, [][]plan.Term{{eq("a", "x"), eq("b", "y")}}},
 		{`a = 'x' OR b EXISTS`, nil},
-		{`(a = 'x' AND c > 1) OR b = 'y'`, [][]compile.Term{{eq("a", "x"), eq("b", "y")}}},
-		{`(c > 1 AND a = 'x') OR b > 2`, [][]compile.Term{{eq("a", "x"), key("b")}}},
-		{`NOT a = 'x' AND b = 'y'`, [][]compile.Term{{eq("b", "y")}}},
+		{`(a = 'x' AND c > 1) OR b = 'y'`, [][]plan.Term{{eq("a", "x"), eq("b", "y")}}},
+		{`(c > 1 AND a = 'x') OR b > 2`, [][]plan.Term{{eq("a", "x"), key("b")}}},
+		{`NOT a = 'x' AND b = 'y'`, [][]plan.Term{{eq("b", "y")}}},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			assert.Equal(t, tc.want, anchorsOf(t, tc.query))
@@ -54,7 +55,7 @@ func TestAnchorsBounded(t *testing.T) {
 }
 
 // holds reports whether a term holds in an event set.
-func holds(term compile.Term, events map[string][]string) bool {
+func holds(term plan.Term, events map[string][]string) bool {
 	for _, v := range events[term.Key] {
 		if term.AnyValue || v == term.Value {
 			return true
@@ -74,7 +75,7 @@ func TestAnchorsSound(t *testing.T) {
 		if !oracle.Eval(ast, events) {
 			return
 		}
-		for i, set := range compile.Anchors(ast) {
+		for i, set := range plan.Anchors(ast) {
 			found := false
 			for _, term := range set {
 				found = found || holds(term, events)

@@ -4,19 +4,20 @@ import (
 	"strings"
 
 	"github.com/querybus/querybus/query/grammar"
+	"github.com/querybus/querybus/query/internal/plan"
 )
 
-// ValuesFunc reports whether the values of one key satisfy a condition on that key.
-type ValuesFunc func(values []string) bool
+// valuesFunc reports whether the values of one key satisfy a condition on that key.
+type valuesFunc = plan.ValuesFunc
 
-// KeyFunc returns, for a query that is one condition other than EXISTS (in parentheses or
+// keyFunc returns, for a query that is one condition other than EXISTS (in parentheses or
 // not), the condition's tag and a matcher of the tag's values: match(events[tag]) is the
 // query's result on events, for every event set. ok is false for any other query.
 //
 // It is for a server that looks a key up once per publish and hands its values to each
 // query that depends on that key alone: such a query then costs a comparison per value,
 // without a lookup in the event set. A range query (`tx.height > 100`) is the common case.
-func KeyFunc(q *grammar.Query) (tag string, match ValuesFunc, ok bool) {
+func keyFunc(q *grammar.Query) (tag string, match valuesFunc, ok bool) {
 	cond := soleCondition(q.Expr)
 	if cond == nil || cond.Op == grammar.OpExists {
 		return "", nil, false
@@ -47,7 +48,7 @@ func soleCondition(or *grammar.Or) *grammar.Condition {
 
 // valuesCondition is condition's counterpart for the values of the condition's tag. It
 // compares values exactly as condition's closures do, with the same functions.
-func valuesCondition(cond *grammar.Condition) (ValuesFunc, error) {
+func valuesCondition(cond *grammar.Condition) (valuesFunc, error) {
 	op, arg := cond.Op, cond.Operand
 	switch kind := arg.Kind(); {
 	case kind == grammar.KindString && op == grammar.OpEqual:

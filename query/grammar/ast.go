@@ -3,13 +3,17 @@ package grammar
 import (
 	"fmt"
 	"strings"
-
-	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // Position is a place in the query text: 0-based byte Offset, 1-based Line and Column
-// (Column counts runes). Filename is always empty.
-type Position lexer.Position
+// (Column counts runes). Filename is always empty; it is there so that the parser can fill
+// a Position as it fills its own.
+type Position struct {
+	Filename string
+	Offset   int
+	Line     int
+	Column   int
+}
 
 // Query is the root of the syntax tree: one disjunction that spans the whole input.
 type Query struct {
