@@ -1,6 +1,7 @@
 package cometbft
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -21,6 +22,7 @@ const (
 	NegativeOperand    = "operand -5: querybus reads it, CometBFT does not parse it"
 	OrNotParentheses   = "OR, NOT or parentheses: querybus only"
 	YearRange          = "DATE/TIME year outside 1900-2999: querybus accepts it, CometBFT does not"
+	UnterminatedTail   = "an unterminated string at the end: CometBFT ignores it and what follows, querybus rejects the query"
 	QuoteInString      = "a quote in a string ('it''s'): querybus reads '' as a quote, CometBFT has no escape"
 	BlankAfterDateTime = "DATE/TIME followed by other white space than one blank: querybus accepts it"
 
@@ -78,7 +80,7 @@ func Compare(text string, events map[string][]string) *Divergence {
 	if (errOurs == nil) != (errTheirs == nil) {
 		d := &Divergence{Query: text, Events: events, Ours: errOurs == nil, Theirs: errTheirs == nil, Parse: true}
 		d.Detail = fmt.Sprintf("querybus: %v; CometBFT: %v", errOurs, errTheirs)
-		d.Kinds = []string{classifyParse(text, d.Ours)}
+		d.Kinds = []string{classifyParse(text, d.Ours, errOurs)}
 		return d
 	}
 	if errOurs != nil {
@@ -101,8 +103,8 @@ var (
 )
 
 // classifyParse names a disagreement on accepting text; ours says whether querybus accepts
-// it. Only the text outside string literals is looked at.
-func classifyParse(text string, ours bool) string {
+// it, and errOurs is its error if not. Only the text outside string literals is looked at.
+func classifyParse(text string, ours bool, errOurs error) string {
 	code := outsideStrings(text)
 	if ours {
 		if quoteInString(text) {
@@ -123,6 +125,14 @@ func classifyParse(text string, ours bool) string {
 			}
 		}
 		return ""
+	}
+	var qerr *query.Error
+	if errors.As(errOurs, &qerr) && strings.HasPrefix(qerr.Msg, "unterminated string") && text[qerr.Offset] == '\'' {
+		whole, _ := cmtquery.New(text)
+		head, err := cmtquery.New(text[:qerr.Offset])
+		if err == nil && head.String() == whole.String() {
+			return UnterminatedTail
+		}
 	}
 	return ""
 }

@@ -101,6 +101,8 @@ func TestEveryDivergenceHasAnExample(t *testing.T) {
 		{OrNotParentheses, "NOT a.b > 5", nil},
 		{YearRange, "a.b > DATE 1899-12-31", nil},
 		{QuoteInString, "a.b = 'it''s'", nil},
+		{UnterminatedTail, "a.b <= 6'70", nil},
+		{UnterminatedTail, "a.b = 5 AND c.d > 1 'x AND", nil},
 		{BlankAfterDateTime, "a.b > DATE  2021-01-01", nil},
 		{DotlessKey, "height = 5", events{"height": {"5"}}},
 		{TagIsEventType, "a.b = ''", events{"a.b.c": {"x"}}},
@@ -118,7 +120,7 @@ func TestEveryDivergenceHasAnExample(t *testing.T) {
 		assert.Equal(t, []string{e.kind}, d.Kinds, "%v", d)
 		named[e.kind] = true
 	}
-	for _, k := range []string{NegativeOperand, OrNotParentheses, YearRange, QuoteInString, BlankAfterDateTime,
+	for _, k := range []string{NegativeOperand, OrNotParentheses, YearRange, QuoteInString, UnterminatedTail, BlankAfterDateTime,
 		DotlessKey, TagIsEventType, ExistsDeeper, NegativeValue, FloatPrecision, InstantFormat} {
 		assert.True(t, named[k], "no example of %q", k)
 	}
