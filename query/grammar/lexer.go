@@ -184,6 +184,8 @@ func (sc *scanner) next() (lexer.Token, error) {
 			default:
 				return lexer.Token{}, errorAt(sc.pos, "unexpected character "+quoteRune(r, n))
 			}
+		case c == '!' && i+1 < len(s) && s[i+1] == '=':
+			return lexer.Token{}, errorAt(sc.pos, `unexpected "!=": there is no != operator; negate a condition with NOT, as in NOT a = 1`)
 		default:
 			r, _ := utf8.DecodeRuneInString(s[i:])
 			if isSpace(r) {

@@ -214,7 +214,7 @@ func TestTokenizeErrors(t *testing.T) {
 		{"double-quoted string", `a = "x"`, "1:5: " + doubleQuoted, 4, ""},
 		{"double-quoted after non-ASCII", `ä="x"`, "1:3: " + doubleQuoted, 3, ""},
 		{"invalid character", "a ! b", `1:3: unexpected character '!'`, 2, ""},
-		{"bang equals", "a != 1", `1:3: unexpected character '!'`, 2, ""},
+		{"bang equals", "a != 1", `1:3: unexpected "!=": there is no != operator; negate a condition with NOT, as in NOT a = 1`, 2, ""},
 		{"plus sign", "a = +5", `1:5: unexpected character '+'`, 4, ""},
 		{"leading dot", "a = .5", `1:5: unexpected character '.'`, 4, ""},
 		{"lone minus", "a = -", `1:5: unexpected character '-'`, 4, ""},

@@ -3,6 +3,8 @@ package grammar
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -256,9 +258,65 @@ func unexpected(st site) string {
 				kw = "TIME"
 			}
 			msg += " (did you mean " + kw + " " + t.Value + "?)"
+		} else if hint := operandHint(prev, t); hint != "" {
+			msg += " (" + hint + ")"
 		}
 	}
 	return msg
+}
+
+// operandHint suggests what to write for the common slips around an operator and its
+// operand: "==", "<>", an unquoted word, a number with an exponent.
+func operandHint(prev, t *lexer.Token) string {
+	switch {
+	case prev.Type == tokOp && t.Type == tokOp && prev.Value == "=" && t.Value == "=":
+		return `equality is a single "=", as in a = 1`
+	case prev.Type == tokOp && t.Type == tokOp && prev.Value == "<" && t.Value == ">":
+		return "there is no <> operator; negate a condition with NOT, as in NOT a = 1"
+	case (prev.Type == tokOp && prev.Value == "=" || prev.Type == tokWord && prev.Value == "CONTAINS") &&
+		t.Type == tokWord && !keywords[strings.ToUpper(t.Value)]:
+		word, cut := shorten(t.Value)
+		if cut != "" {
+			return "strings are single-quoted"
+		}
+		return "strings are single-quoted: '" + word + "'"
+	case prev.Type == tokNumber && t.Type == tokWord && exponent.MatchString(t.Value):
+		if full, ok := expandExponent(prev.Value, t.Value[1:]); ok {
+			return "numbers have no exponent: write " + prev.Value + t.Value + " as " + full
+		}
+		return "numbers have no exponent: write the number in full"
+	}
+	return ""
+}
+
+var exponent = regexp.MustCompile(`^[eE][0-9]+$`)
+
+// expandExponent writes mantissa × 10^exp in full, for exponents up to 30.
+func expandExponent(mantissa, exp string) (string, bool) {
+	e, err := strconv.Atoi(exp)
+	if err != nil || e > 30 {
+		return "", false
+	}
+	sign := ""
+	if strings.HasPrefix(mantissa, "-") {
+		sign, mantissa = "-", mantissa[1:]
+	}
+	intPart, frac, _ := strings.Cut(mantissa, ".")
+	for ; e > 0; e-- {
+		if frac != "" {
+			intPart, frac = intPart+frac[:1], frac[1:]
+		} else {
+			intPart += "0"
+		}
+	}
+	intPart = strings.TrimLeft(intPart, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	if frac != "" {
+		return sign + intPart + "." + frac, true
+	}
+	return sign + intPart, true
 }
 
 // keywordFits reports whether the keyword kw could stand after the token prev (nil: at the

@@ -282,7 +282,7 @@ func TestParseErrors(t *testing.T) {
 		{"a = 1 (b = 2)", `1:7: unexpected "(", expected AND, OR or end of query`, 6},
 		{"(a = 1 b = 2)", `1:8: unexpected "b", expected AND, OR or ")"`, 7},
 		{"a EXISTS EXISTS", `1:10: unexpected "EXISTS", expected AND, OR or end of query`, 9},
-		{"a = 5e3", `1:6: unexpected "e3", expected AND, OR or end of query`, 5},
+		{"a = 5e3", `1:6: unexpected "e3", expected AND, OR or end of query (numbers have no exponent: write 5e3 as 5000)`, 5},
 		{"a = 1 'abcdefghijklmnopqrstuvwxyz'", `1:7: unexpected string 'abcdefghijklmnopqrstuvw…, expected AND, OR or end of query`, 6},
 		// Missing or misplaced conditions.
 		{"AND b = 2", `1:1: unexpected "AND", expected ` + condition, 0},
@@ -303,7 +303,17 @@ func TestParseErrors(t *testing.T) {
 		// Lexical errors.
 		{`a = "x"`, `1:5: unexpected '"': strings are single-quoted, as in 'Tx'`, 4},
 		{"a = 'x", `1:5: unterminated string: a string opened with ' must be closed with ' (write a quote inside a string as '')`, 4},
-		{"a != 1", `1:3: unexpected character '!'`, 2},
+		{"a != 1", `1:3: unexpected "!=": there is no != operator; negate a condition with NOT, as in NOT a = 1`, 2},
+		// Hints for the common slips.
+		{"a == 1", `1:4: unexpected "=", expected a string, number, DATE or TIME after "=" (equality is a single "=", as in a = 1)`, 3},
+		{"a <> 1", `1:4: unexpected ">", expected a number, DATE or TIME after "<" (there is no <> operator; negate a condition with NOT, as in NOT a = 1)`, 3},
+		{"tm.event = Tx", `1:12: unexpected "Tx", expected a string, number, DATE or TIME after "=" (strings are single-quoted: 'Tx')`, 11},
+		{"memo CONTAINS hi", `1:15: unexpected "hi", expected a string after CONTAINS (strings are single-quoted: 'hi')`, 14},
+		{"a >= b", `1:6: unexpected "b", expected a number, DATE or TIME after ">="`, 5}, // no strings after >=
+		{"a > 1e6", `1:6: unexpected "e6", expected AND, OR or end of query (numbers have no exponent: write 1e6 as 1000000)`, 5},
+		{"a > -2.55e1", `1:10: unexpected "e1", expected AND, OR or end of query (numbers have no exponent: write -2.55e1 as -25.5)`, 9},
+		{"a > 0.001e2", `1:10: unexpected "e2", expected AND, OR or end of query (numbers have no exponent: write 0.001e2 as 0.1)`, 9},
+		{"a > 1e31", `1:6: unexpected "e31", expected AND, OR or end of query (numbers have no exponent: write the number in full)`, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
