@@ -127,9 +127,10 @@ func classifyParse(text string, ours bool, errOurs error) string {
 		return ""
 	}
 	var qerr *query.Error
-	if errors.As(errOurs, &qerr) && strings.HasPrefix(qerr.Msg, "unterminated string") && text[qerr.Offset] == '\'' {
+	if errors.As(errOurs, &qerr) && strings.HasPrefix(qerr.Msg, "unterminated string") {
+		// CometBFT read the text up to its last quote, and ignored the rest.
 		whole, _ := cmtquery.New(text)
-		head, err := cmtquery.New(text[:qerr.Offset])
+		head, err := cmtquery.New(text[:strings.LastIndexByte(text, '\'')])
 		if err == nil && head.String() == whole.String() {
 			return UnterminatedTail
 		}
