@@ -3,6 +3,7 @@ package natsbus_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -34,20 +35,23 @@ func Example() {
 	defer func() { _ = node.Stop() }()
 	nodeConn, _ := nats.Connect(ns.ClientURL())
 	defer nodeConn.Close()
-	exp, err := natsbus.Export(ctx, node, nodeConn, query.MustCompile("tm.event = 'Tx'"), codec)
-	if err != nil {
-		panic(err)
-	}
-	defer exp.Close()
-
 	wallet := pubsub.NewServer()
 	_ = wallet.Start()
 	defer func() { _ = wallet.Stop() }()
 	walletConn, _ := nats.Connect(ns.ClientURL())
 	defer walletConn.Close()
+
+	// On the node: send the bus's transactions to NATS.
+	exp, err := natsbus.Export(ctx, node, nodeConn, query.MustCompile("tm.event = 'Tx'"), codec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer exp.Close()
+
+	// Elsewhere: publish into a local bus the large ones; its subscribers use their own queries.
 	imp, err := natsbus.Import(ctx, walletConn, wallet, query.MustCompile("tm.event = 'Tx' AND tx.amount > 100"), codec)
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	defer imp.Close()
 	sub, _ := wallet.Subscribe(ctx, "risk", query.All, 10)
