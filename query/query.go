@@ -24,8 +24,23 @@ type Query struct {
 // the empty string, which no compiled query has.
 var All = &Query{}
 
-// New parses and compiles a query. A rejected query gives an *Error.
+// New parses and compiles a query. A rejected query gives an *Error. The compiled queries
+// of recent texts are cached (a bounded cache, see cache.go): every caller of one text gets
+// the same *Query, which is immutable.
 func New(s string) (*Query, error) {
+	if q := cached(s); q != nil {
+		return q, nil
+	}
+	q, err := compileText(s)
+	if err != nil {
+		return nil, err
+	}
+	remember(s, q)
+	return q, nil
+}
+
+// compileText parses and compiles s, without the cache.
+func compileText(s string) (*Query, error) {
 	ast, err := grammar.Parse(s)
 	if err != nil {
 		return nil, convert(s, err)
@@ -54,6 +69,9 @@ func MustCompile(s string) *Query {
 // Validate checks a query as New does, keeping nothing: nil for a valid query, an *Error
 // for a rejected one.
 func Validate(s string) error {
+	if cached(s) != nil {
+		return nil
+	}
 	ast, err := grammar.Parse(s)
 	if err != nil {
 		return convert(s, err)
