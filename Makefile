@@ -6,15 +6,16 @@ FUZZTIME      ?= 60s
 # rapid-driven targets that stalls a short run for nothing. A failing input is still minimized.
 FUZZMINIMIZE  ?= 2000x
 # Every module of the repository: the core; natsbus (NATS's dependencies stay out of the core);
-# fuzz/cometbft (differential fuzzing and benchmarks against CometBFT, whose dependencies too).
-MODULES       ?= . natsbus fuzz/cometbft
+# fuzz/cometbft (differential fuzzing and benchmarks against CometBFT, whose dependencies too);
+# tools/benchplot (the README's chart, with gonum's plot).
+MODULES       ?= . natsbus fuzz/cometbft tools/benchplot
 # Fuzzed packages, as module:package (the package relative to its module).
 FUZZ_PKGS     ?= .:./fuzz/ .:./query/grammar/ natsbus:./internal/wire/ fuzz/cometbft:.
 BENCH_OUT     ?= bench.txt
 BENCH_COUNT   ?= 6
 BENCH         ?= .
 
-.PHONY: test fmt-check vet unit fuzz-short fuzz bench benchstat demo lint compat
+.PHONY: test fmt-check vet unit fuzz-short fuzz bench benchstat demo lint compat chart
 
 ## test: gofmt check, go vet, the race-enabled test suite and a short run of every fuzz target
 test: fmt-check vet unit fuzz-short
@@ -88,6 +89,13 @@ demo:
 ## from the Go module cache, with their import paths rewritten (internal/cmd/compat)
 compat:
 	$(GO) run ./internal/cmd/compat
+
+## chart: publish cost against the number of subscriptions, querybus, CometBFT and the
+## bare-channel floor side by side (fuzz/cometbft), drawn into docs/publish.svg
+CHART_OUT ?= docs/publish.svg
+chart:
+	cd fuzz/cometbft && $(GO) test -run='^$$' -bench='^BenchmarkPublish$$' -benchmem -count=$(BENCH_COUNT) . | tee publish.txt
+	cd tools/benchplot && $(GO) run . -in ../../fuzz/cometbft/publish.txt -bench BenchmarkPublish -x N -out ../../$(CHART_OUT)
 
 ## lint: staticcheck, when it can be installed from the module proxy
 lint:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -60,11 +59,15 @@ func benchDelivery(b *testing.B, mode string, n int, impl string) {
 		}
 		srv = s
 	} else {
-		f := newFloor(mode == "fanout")
-		for i := 0; i < n; i++ {
-			f.subscribe(d, fmt.Sprint("addr", i), capacity)
+		key := "transfer.recipient"
+		if mode == "fanout" {
+			key = ""
 		}
-		f.start()
+		f := bustest.NewFloor(key, pubsub.NewMessage)
+		for i := 0; i < n; i++ {
+			f.Subscribe(d, fmt.Sprint("addr", i), capacity, isFence)
+		}
+		f.Start()
 		srv = f
 	}
 	events := transferEvents(n)
@@ -108,76 +111,6 @@ func benchDelivery(b *testing.B, mode string, n int, impl string) {
 	if mode == "fanout" {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
 	}
-}
-
-// floor is the bare-channel floor of BenchmarkDelivery.
-type floor struct {
-	fanout    bool
-	in        chan floorPub
-	subs      map[string]chan pubsub.Message // by recipient
-	all       []chan pubsub.Message
-	cancelled chan struct{}
-	done      chan struct{}
-	dropped   atomic.Int64
-}
-
-type floorPub struct {
-	data   any
-	events map[string][]string
-}
-
-func newFloor(fanout bool) *floor {
-	return &floor{fanout: fanout, in: make(chan floorPub), subs: map[string]chan pubsub.Message{},
-		cancelled: make(chan struct{}), done: make(chan struct{})}
-}
-
-func (f *floor) subscribe(d *bustest.Drainers, recipient string, capacity int) {
-	ch := make(chan pubsub.Message, capacity)
-	f.subs[recipient] = ch
-	f.all = append(f.all, ch)
-	bustest.Drain(d, ch, f.cancelled, isFence)
-}
-
-func (f *floor) start() {
-	go func() {
-		defer close(f.done)
-		for p := range f.in {
-			msg := pubsub.NewMessage(p.data, p.events)
-			if f.fanout {
-				for _, ch := range f.all {
-					f.send(ch, msg)
-				}
-				continue
-			}
-			if ch, ok := f.subs[p.events["transfer.recipient"][0]]; ok {
-				f.send(ch, msg)
-			}
-		}
-	}()
-}
-
-func (f *floor) send(ch chan pubsub.Message, msg pubsub.Message) {
-	select {
-	case ch <- msg:
-	default:
-		f.dropped.Add(1)
-	}
-}
-
-func (f *floor) PublishWithEvents(_ context.Context, data any, events map[string][]string) error {
-	f.in <- floorPub{data, events}
-	return nil
-}
-
-// NumClients is the number of subscribers, less one per message dropped: StopBench then
-// reports the loss.
-func (f *floor) NumClients() int { return len(f.all) - int(f.dropped.Load()) }
-
-func (f *floor) Stop() error {
-	close(f.in)
-	<-f.done
-	close(f.cancelled)
-	return nil
 }
 
 // BenchmarkFanIn: several goroutines publishing on one server (the documented way to have

@@ -1,0 +1,91 @@
+package cometbft
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	cmtpubsub "github.com/cometbft/cometbft/libs/pubsub"
+	cmtquery "github.com/cometbft/cometbft/libs/pubsub/query"
+	"github.com/stretchr/testify/require"
+
+	"github.com/querybus/querybus/internal/bustest"
+	"github.com/querybus/querybus/pubsub"
+	"github.com/querybus/querybus/query"
+)
+
+// BenchmarkPublish: N distinct subscriptions transfer.recipient = 'addr<i>' AND tm.event =
+// 'Tx', each publish matching exactly one, each subscription received by its own goroutine;
+// querybus, CometBFT v0.40.0 and the bare-channel floor (bustest.Floor) side by side in one
+// run. benchstat -col /impl gives the ratios; tools/benchplot draws them. A run in which a
+// subscriber was dropped for capacity fails.
+func BenchmarkPublish(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10000} {
+		for _, impl := range []string{"querybus", "cometbft", "floor"} {
+			b.Run(fmt.Sprintf("N=%d/impl=%s", n, impl), func(b *testing.B) { benchPublish(b, n, impl) })
+		}
+	}
+}
+
+var fence any = new(int)
+
+type publisher interface {
+	PublishWithEvents(ctx context.Context, data any, events map[string][]string) error
+	bustest.BenchServer
+}
+
+func benchPublish(b *testing.B, n int, impl string) {
+	const format = "transfer.recipient = 'addr%d' AND tm.event = 'Tx'"
+	capacity := min(1000, 2_000_000/n)
+	ctx := context.Background()
+	d := &bustest.Drainers{}
+	var srv publisher
+	switch impl {
+	case "querybus":
+		s := pubsub.NewServer()
+		require.NoError(b, s.Start())
+		for i := 0; i < n; i++ {
+			sub, err := s.Subscribe(ctx, fmt.Sprint("client-", i), query.MustCompile(fmt.Sprintf(format, i)), capacity)
+			require.NoError(b, err)
+			bustest.Drain(d, sub.Out(), sub.Cancelled(), func(m pubsub.Message) bool { return m.Data() == fence })
+		}
+		srv = s
+	case "cometbft":
+		s := cmtpubsub.NewServer()
+		require.NoError(b, s.Start())
+		for i := 0; i < n; i++ {
+			sub, err := s.Subscribe(ctx, fmt.Sprint("client-", i), cmtquery.MustCompile(fmt.Sprintf(format, i)), capacity)
+			require.NoError(b, err)
+			bustest.Drain(d, sub.Out(), sub.Canceled(), func(m cmtpubsub.Message) bool { return m.Data() == fence })
+		}
+		srv = s
+	default:
+		f := bustest.NewFloor("transfer.recipient", pubsub.NewMessage)
+		for i := 0; i < n; i++ {
+			f.Subscribe(d, fmt.Sprint("addr", i), capacity, func(m pubsub.Message) bool { return m.Data() == fence })
+		}
+		f.Start()
+		srv = f
+	}
+	defer func() { d.StopBench(b, srv, b.N) }()
+	events := make([]map[string][]string, n)
+	for i := range events {
+		events[i] = map[string][]string{"tm.event": {"Tx"}, "transfer.recipient": {fmt.Sprint("addr", i)}, "transfer.amount": {"100stake"}}
+	}
+	fenceEvery := capacity / 2 * n // at most capacity/2 messages reach one subscriber between fences
+	var data any = "transfer"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := srv.PublishWithEvents(ctx, data, events[i%n]); err != nil {
+			b.Fatal(err)
+		}
+		if i%fenceEvery == fenceEvery-1 {
+			d.Fence.Add(1)
+			if err := srv.PublishWithEvents(ctx, fence, events[i%n]); err != nil {
+				b.Fatal(err)
+			}
+			d.Fence.Wait()
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package bustest
+
+import (
+	"context"
+	"sync/atomic"
+)
+
+// Floor is the bare-channel floor of a delivery benchmark: what Go itself costs for the
+// work of a bus. A goroutine takes each publish through an unbuffered channel (as a bus's
+// goroutine does), looks its recipient up in a map by the value of one key (or, for a
+// fan-out, takes every subscriber) and sends the message into each recipient's buffered
+// channel without blocking; Drainers receive, as they do a bus's subscriptions. A message
+// that finds a channel full is dropped and counted: NumClients goes down by one, so that
+// StopBench reports it.
+type Floor[M any] struct {
+	key       string // whose value names the recipient; "" for a fan-out to everyone
+	message   func(data any, events map[string][]string) M
+	in        chan floorPub
+	subs      map[string]chan M
+	all       []chan M
+	cancelled chan struct{}
+	done      chan struct{}
+	dropped   atomic.Int64
+}
+
+type floorPub struct {
+	data   any
+	events map[string][]string
+}
+
+// NewFloor returns a floor whose recipients are named by the value of key ("" for a
+// fan-out), making its messages with message. Subscribe, then Start.
+func NewFloor[M any](key string, message func(data any, events map[string][]string) M) *Floor[M] {
+	return &Floor[M]{key: key, message: message, in: make(chan floorPub), subs: map[string]chan M{},
+		cancelled: make(chan struct{}), done: make(chan struct{})}
+}
+
+// Subscribe adds the subscriber of the value name, with a channel of capacity, drained by
+// d; isFence tells fences (see Drainers).
+func (f *Floor[M]) Subscribe(d *Drainers, name string, capacity int, isFence func(M) bool) {
+	ch := make(chan M, capacity)
+	f.subs[name] = ch
+	f.all = append(f.all, ch)
+	Drain(d, ch, f.cancelled, isFence)
+}
+
+// Start starts the floor's goroutine.
+func (f *Floor[M]) Start() {
+	go func() {
+		defer close(f.done)
+		for p := range f.in {
+			msg := f.message(p.data, p.events)
+			if f.key == "" {
+				for _, ch := range f.all {
+					f.send(ch, msg)
+				}
+				continue
+			}
+			if vs := p.events[f.key]; len(vs) > 0 {
+				if ch, ok := f.subs[vs[0]]; ok {
+					f.send(ch, msg)
+				}
+			}
+		}
+	}()
+}
+
+func (f *Floor[M]) send(ch chan M, msg M) {
+	select {
+	case ch <- msg:
+	default:
+		f.dropped.Add(1)
+	}
+}
+
+// PublishWithEvents hands a message to the floor's goroutine.
+func (f *Floor[M]) PublishWithEvents(_ context.Context, data any, events map[string][]string) error {
+	f.in <- floorPub{data, events}
+	return nil
+}
+
+// NumClients is the number of subscribers, less one per message dropped.
+func (f *Floor[M]) NumClients() int { return len(f.all) - int(f.dropped.Load()) }
+
+// Stop stops the floor's goroutine and ends the drainers.
+func (f *Floor[M]) Stop() error {
+	close(f.in)
+	<-f.done
+	close(f.cancelled)
+	return nil
+}
