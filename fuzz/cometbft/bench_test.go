@@ -1,6 +1,8 @@
 package cometbft
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	cmtquery "github.com/cometbft/cometbft/libs/pubsub/query"
@@ -29,24 +31,39 @@ var benchQueries = []struct {
 		map[string][]string{"tm.event": {"Tx"}, "tx.height": {"7"}, "transfer.amount": {"1500"}, "transfer.sender": {"a"}, "transfer.memo": {"xyz"}}},
 }
 
+// BenchmarkNew: texts=same compiles one text again and again, as a bus does when its
+// subscribers send the same few queries (querybus's cache answers); texts=distinct cycles
+// through 65,536 variants of it (the first tag numbered), far more than the cache holds, so
+// that every querybus New parses, compiles and caches.
 func BenchmarkNew(b *testing.B) {
+	news := map[string]func(string) error{
+		"querybus": func(s string) error { _, err := query.New(s); return err },
+		"cometbft": func(s string) error { _, err := cmtquery.New(s); return err },
+	}
 	for _, q := range benchQueries {
-		b.Run("query="+q.name+"/impl=querybus", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := query.New(q.text); err != nil {
-					b.Fatal(err)
-				}
+		variants := make([]string, 1<<16)
+		for i := range variants {
+			variants[i] = strings.Replace(q.text, ".", fmt.Sprintf("%d.", i), 1)
+		}
+		for _, texts := range []string{"same", "distinct"} {
+			for _, impl := range []string{"querybus", "cometbft"} {
+				b.Run("query="+q.name+"/texts="+texts+"/impl="+impl, func(b *testing.B) {
+					compile := news[impl]
+					b.ReportAllocs()
+					i := 0
+					for b.Loop() {
+						text := q.text
+						if texts == "distinct" {
+							text = variants[i%len(variants)]
+							i++
+						}
+						if err := compile(text); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
 			}
-		})
-		b.Run("query="+q.name+"/impl=cometbft", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := cmtquery.New(q.text); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		}
 	}
 }
 
