@@ -81,11 +81,12 @@ func benchDelivery(b *testing.B, mode string, n int, impl string) {
 		perPublish = n
 	}
 	defer func() { d.StopBench(b, srv, b.N*perPublish) }()
-	// A fence every so many publishes, so that no subscriber has more than half its
-	// channel waiting: at most capacity/2 messages reach one subscriber between fences.
-	fenceEvery := capacity / 2
+	// A fence to every subscriber (outside the timing) whenever each may have capacity/4
+	// messages waiting, so that none is dropped for capacity.
+	fenceEvery := capacity / 4
+	fences := events[:1] // a fan-out's fence reaches everyone
 	if mode == "distinct" {
-		fenceEvery = capacity / 2 * n
+		fenceEvery, fences = capacity/4*n, events
 	}
 	var data any = "invoice"
 	ctx := context.Background()
@@ -96,15 +97,15 @@ func benchDelivery(b *testing.B, mode string, n int, impl string) {
 			b.Fatal(err)
 		}
 		if i%fenceEvery == fenceEvery-1 {
-			fences := n
-			if mode == "distinct" {
-				fences = 1
-			}
-			d.Fence.Add(fences)
-			if err := srv.PublishWithEvents(ctx, fenceData, events[i%n]); err != nil {
-				b.Fatal(err)
+			b.StopTimer()
+			d.Fence.Add(n)
+			for _, ev := range fences {
+				if err := srv.PublishWithEvents(ctx, fenceData, ev); err != nil {
+					b.Fatal(err)
+				}
 			}
 			d.Fence.Wait()
+			b.StartTimer()
 		}
 	}
 	b.StopTimer()
