@@ -94,7 +94,9 @@ compat:
 ## bare-channel floor side by side (fuzz/cometbft), drawn into docs/publish.svg
 CHART_OUT ?= docs/publish.svg
 chart:
-	cd fuzz/cometbft && $(GO) test -run='^$$' -bench='^BenchmarkPublish$$' -benchmem -count=$(BENCH_COUNT) . | tee publish.txt
+	@mkdir -p $(dir $(CHART_OUT))
+	cd fuzz/cometbft && $(GO) test -run='^$$' -bench='^BenchmarkPublish$$' -benchmem -count=$(BENCH_COUNT) . > publish.txt; \
+	  status=$$?; cat publish.txt; exit $$status
 	cd tools/benchplot && $(GO) run . -in ../../fuzz/cometbft/publish.txt -bench BenchmarkPublish -x N -out ../../$(CHART_OUT)
 
 ## lint: staticcheck, when it can be installed from the module proxy
