@@ -37,8 +37,9 @@ type IndexedQuery interface {
 type index struct {
 	enabled   bool
 	keys      map[string]*keyNode
-	unindexed bucket // entries = unindexed.inline[:0:1] at first
-	buckets   int    // key and value buckets currently in keys (for IndexStats)
+	nodes     []*keyNode // the same nodes, for a publish with more keys than the index
+	unindexed bucket     // entries = unindexed.inline[:0:1] at first
+	buckets   int        // key and value buckets currently in keys (for IndexStats)
 
 	// stamp is bumped by every publish; a query whose queryEntry.stamp
 	// equals it is already a candidate of the current publish.
@@ -58,6 +59,7 @@ func (ix *index) hash(value string) uint64 { return maphash.String(ix.seed, valu
 // a value" and, by value, those filed under "the key has this value".
 type keyNode struct {
 	key    string
+	pos    int // in index.nodes
 	any    bucket
 	values map[uint64]valueSlot // by index.hash(value); nil when empty
 }
@@ -182,10 +184,11 @@ func (ix *index) lookup(t IndexTerm) *bucket {
 func (ix *index) bucketFor(t IndexTerm) *bucket {
 	n := ix.keys[t.Key]
 	if n == nil {
-		n = &keyNode{key: t.Key}
+		n = &keyNode{key: t.Key, pos: len(ix.nodes)}
 		n.any.node = n
 		n.any.entries = n.any.inline[:0:1]
 		ix.keys[t.Key] = n
+		ix.nodes = append(ix.nodes, n)
 	}
 	if t.AnyValue {
 		if len(n.any.entries) == 0 {
@@ -277,6 +280,10 @@ func (ix *index) drop(b *bucket) {
 	}
 	if len(n.any.entries) == 0 && n.values == nil {
 		delete(ix.keys, n.key)
+		last := ix.nodes[len(ix.nodes)-1]
+		ix.nodes[n.pos], last.pos = last, n.pos
+		ix.nodes[len(ix.nodes)-1] = nil
+		ix.nodes = ix.nodes[:len(ix.nodes)-1]
 	}
 }
 
@@ -291,46 +298,61 @@ func (ix *index) visit(events map[string][]string, fn func(qe *queryEntry, value
 	if len(ix.keys) != 0 {
 		ix.stamp++
 		stamp := ix.stamp
-		for k, vs := range events {
-			if len(vs) == 0 {
-				continue
-			}
-			n := ix.keys[k]
-			if n == nil {
-				continue
-			}
-			for _, e := range n.any.entries {
-				if e.qe.stamp != stamp {
-					e.qe.stamp = stamp
-					fn(e.qe, vs)
+		// Look up the smaller side in the other: at a few indexed keys (commonly
+		// one or two) and an event set of several, the index's keys are looked
+		// up in the event set, with no iteration of a map.
+		if len(ix.nodes) < len(events) {
+			for _, n := range ix.nodes {
+				if vs := events[n.key]; len(vs) != 0 {
+					ix.visitNode(n, vs, stamp, fn)
 				}
 			}
-			if n.values == nil {
-				continue
-			}
-			for _, v := range vs {
-				slot := n.values[ix.hash(v)]
-				if qe := slot.one; qe != nil {
-					if qe.stamp != stamp {
-						qe.stamp = stamp
-						fn(qe, vs)
-					}
+		} else {
+			for k, vs := range events {
+				if len(vs) == 0 {
 					continue
 				}
-				if slot.b == nil {
-					continue
-				}
-				for _, e := range slot.b.entries {
-					if e.qe.stamp != stamp {
-						e.qe.stamp = stamp
-						fn(e.qe, vs)
-					}
+				if n := ix.keys[k]; n != nil {
+					ix.visitNode(n, vs, stamp, fn)
 				}
 			}
 		}
 	}
 	for _, e := range ix.unindexed.entries {
 		fn(e.qe, nil)
+	}
+}
+
+// visitNode calls fn for the queries of key node n that the key's values vs
+// could match, and have not been visited in this publish (stamp).
+func (ix *index) visitNode(n *keyNode, vs []string, stamp uint64, fn func(qe *queryEntry, values []string)) {
+	for _, e := range n.any.entries {
+		if e.qe.stamp != stamp {
+			e.qe.stamp = stamp
+			fn(e.qe, vs)
+		}
+	}
+	if n.values == nil {
+		return
+	}
+	for _, v := range vs {
+		slot := n.values[ix.hash(v)]
+		if qe := slot.one; qe != nil {
+			if qe.stamp != stamp {
+				qe.stamp = stamp
+				fn(qe, vs)
+			}
+			continue
+		}
+		if slot.b == nil {
+			continue
+		}
+		for _, e := range slot.b.entries {
+			if e.qe.stamp != stamp {
+				e.qe.stamp = stamp
+				fn(e.qe, vs)
+			}
+		}
 	}
 }
 

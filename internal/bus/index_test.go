@@ -84,6 +84,11 @@ func check(t require.TestingT, ix *index, live []*queryEntry) {
 		entries += len(qe.slots)
 	}
 	buckets, inBuckets := 0, len(ix.unindexed.entries)
+	require.Len(t, ix.nodes, len(ix.keys), "a node per key")
+	for i, n := range ix.nodes {
+		require.Equal(t, i, n.pos)
+		require.Same(t, ix.keys[n.key], n)
+	}
 	for k, n := range ix.keys {
 		require.Equal(t, k, n.key)
 		require.True(t, len(n.any.entries) > 0 || len(n.values) > 0, "empty key node %q", k)
