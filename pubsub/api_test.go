@@ -124,3 +124,18 @@ func TestCometBFTAndTendermintNames(t *testing.T) {
 	require.NoError(t, s.Unsubscribe(ctx, "nil", query.All), "the nil query is All")
 	<-all.Canceled()
 }
+
+// Two queries that differ only in spacing are one subscription (MIGRATING.md: String() is
+// canonical), and Unsubscribe with either text finds it.
+func TestSpacingVariantsAreOneSubscription(t *testing.T) {
+	s := pubsub.NewServer()
+	require.NoError(t, s.Start())
+	defer func() { require.NoError(t, s.Stop()) }()
+	ctx := context.Background()
+	_, err := s.Subscribe(ctx, "c", query.MustParse("tm.event='Tx'"))
+	require.NoError(t, err)
+	_, err = s.Subscribe(ctx, "c", query.MustParse("tm.event = 'Tx'"))
+	assert.ErrorIs(t, err, pubsub.ErrAlreadySubscribed)
+	require.NoError(t, s.Unsubscribe(ctx, "c", query.MustParse("tm.event  =  'Tx'")))
+	assert.Equal(t, 0, s.NumClientSubscriptions("c"))
+}
