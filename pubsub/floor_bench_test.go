@@ -37,7 +37,7 @@ func BenchmarkDelivery(b *testing.B) {
 
 // deliverer is what BenchmarkDelivery publishes to: the bus or its floor.
 type deliverer interface {
-	PublishWithEvents(ctx context.Context, data any, events map[string][]string) error
+	bustest.Publisher
 	bustest.BenchServer
 }
 
@@ -82,33 +82,14 @@ func benchDelivery(b *testing.B, mode string, n int, impl string) {
 		perPublish = n
 	}
 	defer func() { d.StopBench(b, srv, b.N*perPublish) }()
-	// A fence to every subscriber (outside the timing) whenever each may have capacity/4
-	// messages waiting, so that none is dropped for capacity.
+	// A fence to every subscriber whenever each may have capacity/4 messages waiting, so
+	// that none is dropped for capacity.
 	fenceEvery := capacity / 4
 	fences := events[:1] // a fan-out's fence reaches everyone
 	if mode == "distinct" {
 		fenceEvery, fences = capacity/4*n, events
 	}
-	var data any = "invoice"
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := srv.PublishWithEvents(ctx, data, events[i%n]); err != nil {
-			b.Fatal(err)
-		}
-		if i%fenceEvery == fenceEvery-1 {
-			b.StopTimer()
-			d.Fence.Add(n)
-			for _, ev := range fences {
-				if err := srv.PublishWithEvents(ctx, fenceData, ev); err != nil {
-					b.Fatal(err)
-				}
-			}
-			d.Fence.Wait()
-			b.StartTimer()
-		}
-	}
+	d.PublishFenced(b, srv, "invoice", fenceData, events, fenceEvery, fences, n)
 	b.StopTimer()
 	if mode == "fanout" {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")

@@ -30,7 +30,7 @@ func BenchmarkPublish(b *testing.B) {
 var fence any = new(int)
 
 type publisher interface {
-	PublishWithEvents(ctx context.Context, data any, events map[string][]string) error
+	bustest.Publisher
 	bustest.BenchServer
 }
 
@@ -72,26 +72,7 @@ func benchPublish(b *testing.B, n int, impl string) {
 	for i := range events {
 		events[i] = map[string][]string{"tm.event": {"Tx"}, "transfer.recipient": {fmt.Sprint("addr", i)}, "transfer.amount": {"100stake"}}
 	}
-	// A fence to every subscriber (outside the timing) whenever each may have capacity/4
-	// messages waiting, so that none is dropped for capacity.
-	fenceEvery := capacity / 4 * n
-	var data any = "transfer"
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := srv.PublishWithEvents(ctx, data, events[i%n]); err != nil {
-			b.Fatal(err)
-		}
-		if i%fenceEvery == fenceEvery-1 {
-			b.StopTimer()
-			d.Fence.Add(n)
-			for _, ev := range events {
-				if err := srv.PublishWithEvents(ctx, fence, ev); err != nil {
-					b.Fatal(err)
-				}
-			}
-			d.Fence.Wait()
-			b.StartTimer()
-		}
-	}
+	// A fence to every subscriber whenever each may have capacity/4 messages waiting, so
+	// that none is dropped for capacity.
+	d.PublishFenced(b, srv, "transfer", fence, events, capacity/4*n, events, n)
 }

@@ -3,6 +3,7 @@ package bustest
 import (
 	"context"
 	"sync/atomic"
+	"testing"
 )
 
 // Floor is the bare-channel floor of a delivery benchmark: what Go itself costs for the
@@ -88,4 +89,36 @@ func (f *Floor[M]) Stop() error {
 	<-f.done
 	close(f.cancelled)
 	return nil
+}
+
+// Publisher is what a delivery benchmark publishes to: a bus, CometBFT's server or a Floor.
+type Publisher interface {
+	PublishWithEvents(ctx context.Context, data any, events map[string][]string) error
+}
+
+// PublishFenced publishes data b.N times, with events[i%len(events)], on p, whose
+// subscribers are d. Every fenceEvery publishes it publishes fence once with each of
+// fences, which must reach subscribers receivers in all, and waits for them (outside the
+// timing), so that no subscriber falls behind its channel.
+func (d *Drainers) PublishFenced(b *testing.B, p Publisher, data, fence any, events []map[string][]string, fenceEvery int, fences []map[string][]string, receivers int) {
+	b.Helper()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := p.PublishWithEvents(ctx, data, events[i%len(events)]); err != nil {
+			b.Fatal(err)
+		}
+		if i%fenceEvery == fenceEvery-1 {
+			b.StopTimer()
+			d.Fence.Add(receivers)
+			for _, ev := range fences {
+				if err := p.PublishWithEvents(ctx, fence, ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			d.Fence.Wait()
+			b.StartTimer()
+		}
+	}
 }
