@@ -344,7 +344,7 @@ func TestBatches(t *testing.T) {
 		exp, err := Export(bg, startBus(t), connect(t, ns), query.All)
 		require.NoError(t, err)
 		defer exp.Close()
-		b := &batch{e: exp}
+		b := newBatch(exp)
 		total := 0
 		feed(func(n int, data any, events map[string][]string) {
 			for i := 0; i < n; i++ {

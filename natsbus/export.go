@@ -131,7 +131,7 @@ var errClosing = errors.New("natsbus: closing")
 
 func (e *Exporter) run() {
 	defer close(e.done)
-	b := &batch{e: e}
+	b := newBatch(e)
 	for {
 		e.mu.Lock()
 		sub := e.sub
@@ -174,9 +174,14 @@ type batch struct {
 	one     []byte // the message being added
 	subject string
 	header  int    // the length of an envelope's header
+	max     int64  // the server's maximum payload when the batch began (0: none known)
 	n       int    // messages in buf
 	first   uint64 // seq of the first
 	last    uint64 // seq of the last message taken from the bus
+}
+
+func newBatch(e *Exporter) *batch {
+	return &batch{e: e, header: len(wire.AppendHeader(nil, e.origin))}
 }
 
 // pump sends sub's messages until it is cancelled and what was left on its
@@ -229,18 +234,17 @@ func (b *batch) add(msg pubsub.Message) {
 		return
 	}
 	b.one = wire.AppendMessage(b.one[:0], &wire.Message{Seq: msg.Seq(), TypeName: name, Events: events, Data: data})
+	if b.n == 0 { // the connection's lock once a batch, not once a message
+		b.max = e.nc.MaxPayload()
+	}
 	limit := int64(maxBatchBytes)
-	maxPayload := e.nc.MaxPayload()
-	if maxPayload > 0 && maxPayload < limit {
-		limit = maxPayload
+	if b.max > 0 && b.max < limit {
+		limit = b.max
 	}
-	if b.header == 0 {
-		b.header = len(wire.AppendHeader(nil, e.origin))
-	}
-	if alone := b.header + len(b.one); maxPayload > 0 && int64(alone) > maxPayload {
+	if alone := b.header + len(b.one); b.max > 0 && int64(alone) > b.max {
 		e.oversize.Add(1)
 		e.cfg.logger.Warn("natsbus: message not exported: larger than the server's maximum payload",
-			"seq", msg.Seq(), "bytes", alone, "max", maxPayload)
+			"seq", msg.Seq(), "bytes", alone, "max", b.max)
 		return
 	}
 	subject := e.subject(wire.RoutingToken(events, e.cfg.routingKey))

@@ -35,16 +35,10 @@ func BenchmarkDelivery(b *testing.B) {
 	}
 }
 
-// deliverer is what BenchmarkDelivery publishes to: the bus or its floor.
-type deliverer interface {
-	bustest.Publisher
-	bustest.BenchServer
-}
-
 func benchDelivery(b *testing.B, mode string, n int, impl string) {
 	capacity := min(1000, 2_000_000/n)
 	d := &bustest.Drainers{}
-	var srv deliverer
+	var srv bustest.PublishServer
 	q := func(i int) pubsub.Query { return compiledQuery(recipientFormat, i) }
 	if mode == "fanout" {
 		shared := compiledQuery(recipientFormat, 7)

@@ -29,17 +29,12 @@ func BenchmarkPublish(b *testing.B) {
 
 var fence any = new(int)
 
-type publisher interface {
-	bustest.Publisher
-	bustest.BenchServer
-}
-
 func benchPublish(b *testing.B, n int, impl string) {
 	const format = "transfer.recipient = 'addr%d' AND tm.event = 'Tx'"
 	capacity := min(1000, 2_000_000/n)
 	ctx := context.Background()
 	d := &bustest.Drainers{}
-	var srv publisher
+	var srv bustest.PublishServer
 	switch impl {
 	case "querybus":
 		s := pubsub.NewServer()

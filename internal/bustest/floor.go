@@ -96,6 +96,12 @@ type Publisher interface {
 	PublishWithEvents(ctx context.Context, data any, events map[string][]string) error
 }
 
+// PublishServer is a Publisher that a benchmark ends with StopBench.
+type PublishServer interface {
+	Publisher
+	BenchServer
+}
+
 // PublishFenced publishes data b.N times, with events[i%len(events)], on p, whose
 // subscribers are d. Every fenceEvery publishes it publishes fence once with each of
 // fences, which must reach subscribers receivers in all, and waits for them (outside the
