@@ -13,6 +13,12 @@ import (
 	"github.com/querybus/querybus/pubsub"
 )
 
+// deliveryCases are the workloads of BenchmarkDelivery and BenchmarkDeliveryPaired.
+var deliveryCases = []struct {
+	mode string
+	n    int
+}{{"distinct", 10}, {"distinct", 1000}, {"distinct", 10000}, {"fanout", 100}, {"fanout", 1000}}
+
 // BenchmarkDelivery compares the bus with its floor: what Go itself costs for the same
 // workload. The floor is a goroutine that takes each publish through an unbuffered channel
 // (as the server's goroutine does), looks the recipients up in a map (distinct: the one
@@ -22,11 +28,7 @@ import (
 // one run: benchstat -col /impl. A benchmark in which any subscriber was
 // dropped for capacity (by the bus or by the floor) fails.
 func BenchmarkDelivery(b *testing.B) {
-	cases := []struct {
-		mode string
-		n    int
-	}{{"distinct", 10}, {"distinct", 1000}, {"distinct", 10000}, {"fanout", 100}, {"fanout", 1000}}
-	for _, c := range cases {
+	for _, c := range deliveryCases {
 		for _, impl := range []string{"bus", "floor"} {
 			b.Run(fmt.Sprintf("mode=%s/N=%d/impl=%s", c.mode, c.n, impl), func(b *testing.B) {
 				benchDelivery(b, c.mode, c.n, impl)
@@ -36,9 +38,43 @@ func BenchmarkDelivery(b *testing.B) {
 }
 
 func benchDelivery(b *testing.B, mode string, n int, impl string) {
+	side, srv, perPublish := deliverySide(b, mode, n, impl)
+	defer func() { side.D.StopBench(b, srv, b.N*perPublish) }()
+	side.D.PublishFenced(b, side.P, side.W)
+	b.StopTimer()
+	if mode == "fanout" {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
+	}
+}
+
+// BenchmarkDeliveryPaired is BenchmarkDelivery with the bus and the floor running side by
+// side in one benchmark, taking turns about every thousand deliveries: bus/floor is their
+// ratio, which the drift of a shared machine's speed spoils less than it spoils two
+// benchmarks run one after the other. bus-ns/op and floor-ns/op are per publish. It fails
+// if either side dropped a subscriber.
+func BenchmarkDeliveryPaired(b *testing.B) {
+	for _, c := range deliveryCases {
+		b.Run(fmt.Sprintf("mode=%s/N=%d", c.mode, c.n), func(b *testing.B) {
+			bus, busSrv, perPublish := deliverySide(b, c.mode, c.n, "bus")
+			floor, floorSrv, _ := deliverySide(b, c.mode, c.n, "floor")
+			defer func() {
+				bus.D.StopBench(b, busSrv, b.N*perPublish)
+				floor.D.StopBench(b, floorSrv, b.N*perPublish)
+			}()
+			ns := bustest.Paired(b, perPublish, bus, floor)
+			b.ReportMetric(ns[0], "bus-ns/op")
+			b.ReportMetric(ns[1], "floor-ns/op")
+			b.ReportMetric(ns[0]/ns[1], "bus/floor")
+		})
+	}
+}
+
+// deliverySide sets up one side of a delivery benchmark: n subscribers of impl (the bus
+// or its floor) for mode, their drainers and the workload. perPublish is how many
+// deliveries a publish makes.
+func deliverySide(b *testing.B, mode string, n int, impl string) (side bustest.Side, srv bustest.PublishServer, perPublish int) {
 	capacity := min(1000, 2_000_000/n)
 	d := &bustest.Drainers{}
-	var srv bustest.PublishServer
 	q := func(i int) pubsub.Query { return compiledQuery(recipientFormat, i) }
 	if mode == "fanout" {
 		shared := compiledQuery(recipientFormat, 7)
@@ -71,23 +107,14 @@ func benchDelivery(b *testing.B, mode string, n int, impl string) {
 			events[i] = events[7]
 		}
 	}
-	perPublish := 1
-	if mode == "fanout" {
-		perPublish = n
-	}
-	defer func() { d.StopBench(b, srv, b.N*perPublish) }()
 	// A fence to every subscriber whenever each may have capacity/4 messages waiting, so
 	// that none is dropped for capacity.
-	fenceEvery := capacity / 4
-	fences := events[:1] // a fan-out's fence reaches everyone
+	w := bustest.Workload{Data: "invoice", Fence: fenceData, Events: events, FenceEvery: capacity / 4, Fences: events[:1], Receivers: n}
+	perPublish = n // a fan-out's fence reaches everyone
 	if mode == "distinct" {
-		fenceEvery, fences = capacity/4*n, events
+		w.FenceEvery, w.Fences, perPublish = capacity/4*n, events, 1
 	}
-	d.PublishFenced(b, srv, "invoice", fenceData, events, fenceEvery, fences, n)
-	b.StopTimer()
-	if mode == "fanout" {
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/delivery")
-	}
+	return bustest.Side{P: srv, D: d, W: w}, srv, perPublish
 }
 
 // BenchmarkFanIn: several goroutines publishing on one server (the documented way to have

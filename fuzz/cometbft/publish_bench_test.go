@@ -69,5 +69,5 @@ func benchPublish(b *testing.B, n int, impl string) {
 	}
 	// A fence to every subscriber whenever each may have capacity/4 messages waiting, so
 	// that none is dropped for capacity.
-	d.PublishFenced(b, srv, "transfer", fence, events, capacity/4*n, events, n)
+	d.PublishFenced(b, srv, bustest.Workload{Data: "transfer", Fence: fence, Events: events, FenceEvery: capacity / 4 * n, Fences: events, Receivers: n})
 }

@@ -57,6 +57,8 @@ type run struct {
 	pumps   sync.WaitGroup // the goroutines of subscriptions catching up
 	pumpsMu sync.Mutex
 	pumpSet map[*pumpState]struct{} // the same, for CancelledCatchUps
+
+	publishers // on cache lines of their own: every publish writes them
 }
 
 // envelope is one publish on its way to the loop or, with an unbuffered
@@ -67,6 +69,7 @@ type envelope struct {
 	events map[string][]string
 	req    Request
 	seq    uint64
+	ticket uint64 // the publisher's (see publishers)
 }
 
 // running reports whether the run has started and not begun to stop.
@@ -83,13 +86,15 @@ func (r *run) running() bool {
 }
 
 func newRun(bufCap int) *run {
-	return &run{
+	r := &run{
 		reqs:    make(chan Request),
 		pubs:    make(chan envelope, bufCap),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		pumpSet: make(map[*pumpState]struct{}),
 	}
+	r.publishers.init()
+	return r
 }
 
 // EngineOption configures an Engine.
@@ -156,7 +161,8 @@ func (e *Engine) Start() {
 
 // Stop makes the loop exit and waits for it. On its way out the loop cancels
 // every live subscription with ErrServerStopped and zeroes the counts.
-// Publishes still queued are discarded. From then on Publish and Subscribe
+// Publishes still queued are discarded, and publishers still waiting for the
+// loop or the queue return ErrServerStopped. From then on Publish and Subscribe
 // return ErrServerStopped, Unsubscribe and UnsubscribeAll
 // ErrSubscriptionNotFound, until Reset.
 func (e *Engine) Stop() {
@@ -166,18 +172,19 @@ func (e *Engine) Stop() {
 		return
 	default:
 	}
+	r.stopping.Store(true) // before stop closes: see publishers
 	close(r.stop)
-	if !r.started.Load() {
-		return
-	}
-	if cap(r.pubs) == 0 {
-		// An idle loop waits on pubs alone: wake it.
-		select {
-		case r.pubs <- envelope{req: wake{}}:
-		case <-r.done:
+	if r.started.Load() {
+		if cap(r.pubs) == 0 {
+			// An idle loop waits on pubs alone: wake it.
+			select {
+			case r.pubs <- envelope{req: wake{}}:
+			case <-r.done:
+			}
 		}
+		<-r.done
 	}
-	<-r.done
+	r.releasePublishers()
 	r.pumps.Wait()
 }
 
@@ -197,35 +204,6 @@ func (e *Engine) NumClientSubscriptions(clientID string) int {
 		return 0
 	}
 	return int(v.(*atomic.Int64).Load())
-}
-
-// Publish hands data and events to the loop. It returns nil once the loop or
-// the publish queue has taken them, ctx.Err() if ctx ends first and
-// ErrServerStopped if the engine stops first. It allocates nothing.
-func (e *Engine) Publish(ctx context.Context, data any, events map[string][]string) error {
-	r := e.run.Load()
-	select {
-	case <-r.stop:
-		return ErrServerStopped
-	default:
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	env := envelope{data: data, events: events}
-	select {
-	case r.pubs <- env: // the loop is waiting, or the queue has room
-		return nil
-	default:
-	}
-	select {
-	case r.pubs <- env:
-		return nil
-	case <-r.stop:
-		return ErrServerStopped
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // SubOptions are the options of one subscription beyond its channel.
@@ -388,7 +366,19 @@ func (e *Engine) doOn(r *run, ctx context.Context, req Request, reply <-chan err
 	case r.reqs <- req:
 		return <-reply
 	case pubs <- envelope{req: req}:
-		return <-reply
+		// Taken by the loop, which replies, or by Stop releasing the
+		// publishers, which does not.
+		select {
+		case err := <-reply:
+			return err
+		case <-r.released:
+			select {
+			case err := <-reply:
+				return err
+			default:
+				return stoppedErr
+			}
+		}
 	case <-r.stop:
 		return stoppedErr
 	case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Floor is the bare-channel floor of a delivery benchmark: what Go itself costs for the
@@ -102,29 +103,87 @@ type PublishServer interface {
 	BenchServer
 }
 
-// PublishFenced publishes data b.N times, with events[i%len(events)], on p, whose
-// subscribers are d. Every fenceEvery publishes it publishes fence once with each of
-// fences, which must reach subscribers receivers in all, and waits for them (outside the
-// timing), so that no subscriber falls behind its channel.
-func (d *Drainers) PublishFenced(b *testing.B, p Publisher, data, fence any, events []map[string][]string, fenceEvery int, fences []map[string][]string, receivers int) {
+// Workload is what a delivery benchmark publishes: Data with each of Events in turn and,
+// every FenceEvery publishes, a fence with each of Fences, which reaches Receivers
+// subscribers in all. The benchmark waits for the fences (outside the timing), so that no
+// subscriber falls behind its channel and is dropped.
+type Workload struct {
+	Data, Fence any
+	Events      []map[string][]string
+	FenceEvery  int
+	Fences      []map[string][]string
+	Receivers   int
+}
+
+// PublishFenced publishes w b.N times on p, whose subscribers are d, the fences outside
+// the timing.
+func (d *Drainers) PublishFenced(b *testing.B, p Publisher, w Workload) {
 	b.Helper()
-	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := p.PublishWithEvents(ctx, data, events[i%len(events)]); err != nil {
-			b.Fatal(err)
+	d.publish(b, p, w, 0, b.N, b.StopTimer, b.StartTimer)
+}
+
+// publish makes publishes from to to-1 of w on p, calling pause before each round of
+// fences and resume after it.
+func (d *Drainers) publish(tb testing.TB, p Publisher, w Workload, from, to int, pause, resume func()) {
+	tb.Helper()
+	ctx := context.Background()
+	for i := from; i < to; i++ {
+		if err := p.PublishWithEvents(ctx, w.Data, w.Events[i%len(w.Events)]); err != nil {
+			tb.Fatal(err)
 		}
-		if i%fenceEvery == fenceEvery-1 {
-			b.StopTimer()
-			d.Fence.Add(receivers)
-			for _, ev := range fences {
-				if err := p.PublishWithEvents(ctx, fence, ev); err != nil {
-					b.Fatal(err)
+		if i%w.FenceEvery == w.FenceEvery-1 {
+			pause()
+			d.Fence.Add(w.Receivers)
+			for _, ev := range w.Fences {
+				if err := p.PublishWithEvents(ctx, w.Fence, ev); err != nil {
+					tb.Fatal(err)
 				}
 			}
 			d.Fence.Wait()
-			b.StartTimer()
+			resume()
 		}
 	}
+}
+
+// Side is one of the servers a paired benchmark compares: the publisher, its
+// subscribers and its workload.
+type Side struct {
+	P Publisher
+	D *Drainers
+	W Workload
+}
+
+// pairedDeliveries is about how many deliveries a paired benchmark makes on one side
+// before it turns to the next: about a millisecond's worth, short against the drift of a
+// shared machine's speed, long against the cost of reading the clock.
+const pairedDeliveries = 1000
+
+// Paired publishes each side's workload b.N times, the sides taking turns about every
+// thousand deliveries (a publish makes perPublish), and returns each side's time per
+// publish in nanoseconds, fences excluded. A machine whose speed drifts (a shared one)
+// slows the sides alike, so the ratio of two results holds up where two benchmarks run
+// one after the other would not.
+func Paired(b *testing.B, perPublish int, sides ...Side) []float64 {
+	b.Helper()
+	b.ReportAllocs()
+	chunk := max(1, pairedDeliveries/perPublish)
+	spent := make([]time.Duration, len(sides))
+	b.ResetTimer()
+	for from := 0; from < b.N; from += chunk {
+		to := min(from+chunk, b.N)
+		for i, s := range sides {
+			var paused time.Time
+			start := time.Now()
+			s.D.publish(b, s.P, s.W, from, to, func() { paused = time.Now() }, func() { start = start.Add(time.Since(paused)) })
+			spent[i] += time.Since(start)
+		}
+	}
+	b.StopTimer()
+	per := make([]float64, len(sides))
+	for i := range spent {
+		per[i] = float64(spent[i].Nanoseconds()) / float64(b.N)
+	}
+	return per
 }
