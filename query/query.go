@@ -16,8 +16,7 @@ type Query struct {
 	text    string       // canonical form
 	match   compile.Func // nil for All
 	anchors [][]plan.Term
-	key     string          // see fastpath.Plan
-	values  plan.ValuesFunc // nil unless the query is one condition on key
+	parts   []plan.Part // see fastpath.Plan
 }
 
 // All is the query that matches every event set, the empty one included. Its String is
@@ -49,11 +48,7 @@ func compileText(s string) (*Query, error) {
 	if err != nil {
 		return nil, convert(s, err)
 	}
-	q := &Query{text: ast.String(), match: match, anchors: plan.Anchors(ast)}
-	if key, values, ok := plan.KeyFunc(ast); ok {
-		q.key, q.values = key, values
-	}
-	return q, nil
+	return &Query{text: ast.String(), match: match, anchors: plan.Anchors(ast), parts: plan.Parts(ast)}, nil
 }
 
 // MustCompile is New for queries known to be valid: it panics with the *Error of a rejected
@@ -98,7 +93,7 @@ func init() {
 		if qq == nil || qq.match == nil {
 			return fastpath.Plan{Match: matchAll}
 		}
-		return fastpath.Plan{Match: qq.match, Key: qq.key, Values: qq.values}
+		return fastpath.Plan{Match: qq.match, Parts: qq.parts}
 	}
 }
 

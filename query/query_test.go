@@ -3,6 +3,7 @@ package query_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -20,10 +21,15 @@ import (
 
 type events = map[string][]string
 
-// keyMatch returns the key and the values matcher the engine takes of q (fastpath.Plan).
+// keyMatch returns the key and the values matcher of q's part with Values (fastpath.Plan),
+// which a query that is one condition on a key's values has.
 func keyMatch(q *query.Query) (string, func([]string) bool) {
-	p := fastpath.Of(q)
-	return p.Key, p.Values
+	for _, p := range fastpath.Of(q).Parts {
+		if p.Values != nil {
+			return p.Key, p.Values
+		}
+	}
+	return "", nil
 }
 
 // canonicalCases are valid queries with their canonical form as the contract's "Canonical
@@ -323,7 +329,7 @@ func TestValidateAgreesWithNew(t *testing.T) {
 	})
 }
 
-// The values matcher (fastpath.Plan.Values), given the values of its key, agrees with Matches on every event set;
+// The values matcher (see keyMatch), given the values of its key, agrees with Matches on every event set;
 // only single conditions other than EXISTS have one. Which queries those are the test knows
 // by construction (keyMatchQuery), not by reading the query back.
 func TestValuesMatcherAgreesWithMatches(t *testing.T) {
@@ -437,7 +443,78 @@ func TestValuesMatcher(t *testing.T) {
 	assert.False(t, match(nil))
 }
 
-// The values matcher (fastpath.Plan.Values) of a CONTAINS condition is a substring test on each value, as the
+// Every part of a query (fastpath.Plan.Parts), given the values of its key, agrees with
+// Matches on every event set. Conjunctions of string equalities, the shape that has
+// Splits, are drawn on purpose, with tags repeated and values near the wanted ones.
+func TestPartsAgreeWithMatches(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var text string
+		if rapid.Bool().Draw(t, "equalities") {
+			n := rapid.IntRange(2, 4).Draw(t, "n")
+			conds := make([]string, n)
+			for i := range conds {
+				tag := rapid.SampledFrom(oracle.Tags[:3]).Draw(t, "tag")
+				want := rapid.SampledFrom([]string{"x", "y", "", "it's", strings.Repeat("w", 40)}).Draw(t, "want")
+				conds[i] = tag + " = '" + strings.ReplaceAll(want, "'", "''") + "'"
+			}
+			text = strings.Join(conds, " AND ")
+		} else {
+			text = oracle.Query().Draw(t, "query")
+		}
+		q, err := query.New(text)
+		require.NoError(t, err, "%q", text)
+		parts := fastpath.Of(q).Parts
+		for range 8 {
+			e := oracle.Events().Draw(t, "events")
+			if rapid.Bool().Draw(t, "near") { // values that the conditions test
+				e = maps.Clone(e)
+				if e == nil {
+					e = events{}
+				}
+				for _, tag := range oracle.Tags[:3] {
+					e[tag] = rapid.SliceOfN(rapid.SampledFrom([]string{"x", "y", "", "it's", "z"}), 0, 3).Draw(t, tag)
+				}
+			}
+			want, err := q.Matches(e)
+			require.NoError(t, err)
+			for _, p := range parts {
+				var got bool
+				if p.Values != nil {
+					got = p.Values(e[p.Key])
+				} else {
+					got = p.Split(e[p.Key], e)
+				}
+				require.Equal(t, want, got, "%q split at %s, on %v", text, p.Key, e)
+			}
+		}
+	})
+}
+
+// The keys a query is split at: a single condition's (other than EXISTS), and each tag of
+// a conjunction of string equalities, once, as long as its strings fit in a closure's block.
+func TestPartKeys(t *testing.T) {
+	long := strings.Repeat("v", 120)
+	for text, want := range map[string][]string{
+		"tm.event = 'Tx' AND transfer.recipient = 'a'": {"tm.event", "transfer.recipient"},
+		"(a = 'x' AND b = 'y' AND a = 'z')":            {"a", "b"},
+		"tx.height > 5":                                {"tx.height"},
+		"a = 'x' AND b > 5":                            nil,
+		"a = 'x' AND b = '" + long + "'":               nil,
+		"a = 'x' AND (b = 'y')":                        nil,
+		"a = 'x' OR b = 'y'":                           nil,
+		"NOT (a = 'x' AND b = 'y')":                    nil,
+		"a EXISTS":                                     nil,
+	} {
+		var keys []string
+		for _, p := range fastpath.Of(query.MustCompile(text)).Parts {
+			keys = append(keys, p.Key)
+		}
+		assert.Equal(t, want, keys, text)
+	}
+	assert.Empty(t, fastpath.Of(query.All).Parts)
+}
+
+// The values matcher (see keyMatch) of a CONTAINS condition is a substring test on each value, as the
 // contract's "String" rule says: the needle may stand anywhere in a value, any value of the
 // key may hold it, the empty needle is in every value, and bytes are compared, not runes
 // or letters.

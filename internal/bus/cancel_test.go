@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,4 +76,11 @@ func TestCancelUpdatesCountsBeforeCancelling(t *testing.T) {
 			assert.ErrorIs(t, h.Err(), tc.reason)
 		})
 	}
+}
+
+// The block of a subscription, its sink and its query's entry fits the 192-byte size class,
+// whose blocks start on a cache line (see sinkSubscription): one field more and every
+// delivery at many distinct queries straddles a line more.
+func TestSubscriptionBlockFitsItsSizeClass(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(sinkSubscription[int]{}), uintptr(192))
 }

@@ -1,6 +1,10 @@
 package bus
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+
+	"github.com/querybus/querybus/internal/fastpath"
+)
 
 // IndexTerm is a fact about an event set: Key has Value among its values or,
 // with AnyValue, Key has at least one value. It is an alias of an unnamed
@@ -49,7 +53,8 @@ type index struct {
 	// not the value: the lookup of a publish then compares no strings (one
 	// cache miss less per value). Two values with the same hash share a
 	// bucket, which is harmless: the index only narrows down the candidates,
-	// and Matches decides.
+	// and Matches decides. The hash is also where the value's slot sits in
+	// its key node's table (valueTable), so a lookup hashes once.
 	seed maphash.Seed
 }
 
@@ -61,12 +66,12 @@ type keyNode struct {
 	key    string
 	pos    int // in index.nodes
 	any    bucket
-	values map[uint64]valueSlot // by index.hash(value); nil when empty
+	values valueTable // by index.hash(value)
 }
 
-// valueSlot is a value bucket as its key node's map holds it. one is the
+// valueSlot is a value bucket as its key node's table holds it. one is the
 // bucket's only query when it has exactly one, nil otherwise: a publish then
-// goes from the map straight to the query, without reading the bucket (one
+// goes from the table straight to the query, without reading the bucket (one
 // cache miss less on the commonest path: a query filed under a value no
 // other query is filed under).
 type valueSlot struct {
@@ -99,6 +104,14 @@ type bucketEntry struct {
 	slot int // index of this entry's slot in qe.slots
 }
 
+// filed returns the slots of qe.
+func (qe *queryEntry) filed() []slot {
+	if qe.slots == nil {
+		return nil
+	}
+	return *qe.slots
+}
+
 // slot is where a queryEntry sits in one bucket.
 type slot struct {
 	b   *bucket
@@ -114,10 +127,10 @@ func newIndex(enabled bool) *index {
 // add files qe, the first subscription of a distinct query, under one of
 // alts, the query's alternative sets of terms (see IndexedQuery): the one
 // whose buckets hold the fewest queries now; in the unindexed bucket if there
-// is no usable set or the index is off. If values is not nil and every term
-// of the chosen set is of key, a publish hands the query that key's values
-// (queryEntry.keyMatch).
-func (ix *index) add(qe *queryEntry, alts [][]IndexTerm, key string, values func([]string) bool) {
+// is no usable set or the index is off. If every term of the chosen set is of
+// one key and parts (see fastpath.Plan) split the query at that key, a
+// publish hands the query that key's values (queryEntry.keyMatch or split).
+func (ix *index) add(qe *queryEntry, alts [][]IndexTerm, parts []fastpath.Part) {
 	var set []IndexTerm
 	if ix.enabled {
 		set = ix.choose(alts)
@@ -129,14 +142,16 @@ func (ix *index) add(qe *queryEntry, alts [][]IndexTerm, key string, values func
 	for _, t := range set {
 		ix.file(qe, ix.bucketFor(t))
 	}
-	if values != nil {
-		match := values
-		for _, t := range set {
-			if t.Key != key {
-				match = nil
-			}
+	for _, t := range set {
+		if t.Key != set[0].Key {
+			return
 		}
-		qe.keyMatch = match
+	}
+	for _, p := range parts {
+		if p.Key == set[0].Key {
+			qe.keyMatch, qe.split = p.Values, p.Split
+			return
+		}
 	}
 }
 
@@ -176,7 +191,7 @@ func (ix *index) lookup(t IndexTerm) *bucket {
 	if t.AnyValue {
 		return &n.any
 	}
-	return n.values[ix.hash(t.Value)].b
+	return n.values.get(ix.hash(t.Value)).b
 }
 
 // bucketFor returns the bucket of t, creating it (and its key node) if
@@ -197,13 +212,10 @@ func (ix *index) bucketFor(t IndexTerm) *bucket {
 		return &n.any
 	}
 	h := ix.hash(t.Value)
-	b := n.values[h].b
+	b := n.values.get(h).b
 	if b == nil {
-		if n.values == nil {
-			n.values = make(map[uint64]valueSlot)
-		}
 		b = newBucket(n, h)
-		n.values[h] = valueSlot{b: b}
+		n.values.set(h, valueSlot{b: b})
 		ix.buckets++
 	}
 	return b
@@ -219,17 +231,20 @@ func (ix *index) refresh(b *bucket) {
 	if len(b.entries) == 1 {
 		v.one = b.entries[0].qe
 	}
-	b.node.values[b.hash] = v
+	b.node.values.set(b.hash, v)
 }
 
 // file puts qe into b, unless it is already there (a set may repeat a term).
 func (ix *index) file(qe *queryEntry, b *bucket) {
-	for _, s := range qe.slots {
+	for _, s := range qe.filed() {
 		if s.b == b {
 			return
 		}
 	}
-	qe.slots = append(qe.slots, slot{b: b, pos: len(b.entries)})
+	if qe.slots == nil {
+		qe.slots = new([]slot)
+	}
+	*qe.slots = append(*qe.slots, slot{b: b, pos: len(b.entries)})
 	if len(b.entries) == 1 && cap(b.entries) == 1 && &b.entries[0] == &b.inline[0] {
 		// Outgrowing the inline entry: move it out, leave no pointer behind.
 		grown := make([]bucketEntry, 1, 4)
@@ -237,19 +252,19 @@ func (ix *index) file(qe *queryEntry, b *bucket) {
 		b.inline[0] = bucketEntry{}
 		b.entries = grown
 	}
-	b.entries = append(b.entries, bucketEntry{qe: qe, slot: len(qe.slots) - 1})
+	b.entries = append(b.entries, bucketEntry{qe: qe, slot: len(*qe.slots) - 1})
 	ix.refresh(b)
 }
 
 // remove takes qe, whose last subscription is gone, out of every bucket it
 // is in, deleting the buckets and key nodes it leaves empty.
 func (ix *index) remove(qe *queryEntry) {
-	for _, s := range qe.slots {
+	for _, s := range qe.filed() {
 		b := s.b
 		last := len(b.entries) - 1
 		moved := b.entries[last]
 		b.entries[s.pos] = moved
-		moved.qe.slots[moved.slot].pos = s.pos
+		(*moved.qe.slots)[moved.slot].pos = s.pos
 		b.entries[last] = bucketEntry{}
 		b.entries = b.entries[:last]
 		if last == 0 {
@@ -259,7 +274,7 @@ func (ix *index) remove(qe *queryEntry) {
 		}
 	}
 	qe.slots = nil
-	qe.keyMatch = nil
+	qe.keyMatch, qe.split = nil, nil
 }
 
 // drop deletes the empty bucket b from the maps.
@@ -273,12 +288,9 @@ func (ix *index) drop(b *bucket) {
 	}
 	ix.buckets--
 	if !b.isAny() {
-		delete(n.values, b.hash)
-		if len(n.values) == 0 {
-			n.values = nil
-		}
+		n.values.delete(b.hash)
 	}
-	if len(n.any.entries) == 0 && n.values == nil {
+	if len(n.any.entries) == 0 && n.values.n == 0 {
 		delete(ix.keys, n.key)
 		last := ix.nodes[len(ix.nodes)-1]
 		ix.nodes[n.pos], last.pos = last, n.pos
@@ -332,11 +344,11 @@ func (ix *index) visitNode(n *keyNode, vs []string, stamp uint64, fn func(qe *qu
 			fn(e.qe, vs)
 		}
 	}
-	if n.values == nil {
+	if n.values.n == 0 {
 		return
 	}
 	for _, v := range vs {
-		slot := n.values[ix.hash(v)]
+		slot := n.values.get(ix.hash(v))
 		if qe := slot.one; qe != nil {
 			if qe.stamp != stamp {
 				qe.stamp = stamp
@@ -387,9 +399,7 @@ func (r *indexStatsReq) apply(l *loop) {
 	}
 	for _, n := range ix.keys {
 		st.Entries += len(n.any.entries)
-		for _, slot := range n.values {
-			st.Entries += len(slot.b.entries)
-		}
+		n.values.each(func(_ uint64, slot valueSlot) { st.Entries += len(slot.b.entries) })
 	}
 	r.stats = st
 	r.reply <- nil

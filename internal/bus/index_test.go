@@ -36,9 +36,10 @@ func addQuery(ix *index, qe *queryEntry) {
 		p = fastpath.Of(qq)
 	}
 	if kq, ok := qe.q.(keyMatcher); ok {
-		p.Key, p.Values = kq.keyMatch()
+		key, values := kq.keyMatch()
+		p.Parts = []fastpath.Part{{Key: key, Values: values}}
 	}
-	ix.add(qe, alts, p.Key, p.Values)
+	ix.add(qe, alts, p.Parts)
 }
 
 // keyMatcher is a test query that hands out a values matcher, as the plan of a
@@ -53,7 +54,7 @@ func has(k string) IndexTerm   { return IndexTerm{Key: k, AnyValue: true} }
 // buckets lists the terms qe is filed under ("" for the unindexed bucket).
 func filedUnder(qe *queryEntry) []string {
 	var out []string
-	for _, s := range qe.slots {
+	for _, s := range qe.filed() {
 		switch {
 		case s.b.node == nil:
 			out = append(out, "")
@@ -74,14 +75,14 @@ func term(ix *index, k, v string) string { return fmt.Sprintf("%s=#%x", k, ix.ha
 func check(t require.TestingT, ix *index, live []*queryEntry) {
 	entries := 0
 	for _, qe := range live {
-		require.NotEmpty(t, qe.slots, "%s is filed nowhere", qe.text)
-		for i, s := range qe.slots {
+		require.NotEmpty(t, qe.filed(), "%s is filed nowhere", qe.text)
+		for i, s := range qe.filed() {
 			require.Less(t, s.pos, len(s.b.entries))
 			e := s.b.entries[s.pos]
 			require.Same(t, qe, e.qe)
 			require.Equal(t, i, e.slot)
 		}
-		entries += len(qe.slots)
+		entries += len(qe.filed())
 	}
 	buckets, inBuckets := 0, len(ix.unindexed.entries)
 	require.Len(t, ix.nodes, len(ix.keys), "a node per key")
@@ -91,12 +92,12 @@ func check(t require.TestingT, ix *index, live []*queryEntry) {
 	}
 	for k, n := range ix.keys {
 		require.Equal(t, k, n.key)
-		require.True(t, len(n.any.entries) > 0 || len(n.values) > 0, "empty key node %q", k)
+		require.True(t, len(n.any.entries) > 0 || n.values.n > 0, "empty key node %q", k)
 		if len(n.any.entries) > 0 {
 			buckets++
 		}
 		inBuckets += len(n.any.entries)
-		for v, slot := range n.values {
+		n.values.each(func(v uint64, slot valueSlot) {
 			b := slot.b
 			require.Equal(t, v, b.hash)
 			if len(b.entries) == 1 {
@@ -107,7 +108,7 @@ func check(t require.TestingT, ix *index, live []*queryEntry) {
 			require.NotEmpty(t, b.entries, "empty bucket %s=%s", k, v)
 			buckets++
 			inBuckets += len(b.entries)
-		}
+		})
 	}
 	require.Equal(t, buckets, ix.buckets)
 	require.Equal(t, entries, inBuckets)
@@ -128,7 +129,7 @@ func TestIndexFilesUnderTheEmptiestSet(t *testing.T) {
 		qes = append(qes, qe)
 	}
 	check(t, ix, qes)
-	assert.Len(t, ix.keys["tm.event"].values[ix.hash("Tx")].b.entries, 1)
+	assert.Len(t, ix.keys["tm.event"].values.get(ix.hash("Tx")).b.entries, 1)
 	for _, qe := range qes[1:] {
 		assert.Equal(t, []string{term(ix, "transfer.recipient", "addr"+qe.text)}, filedUnder(qe))
 	}

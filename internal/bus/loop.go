@@ -81,14 +81,15 @@ type failure struct {
 // publish to a query with one subscriber reads one block of memory, from
 // the entry to the sink.
 type queryEntry struct {
-	stamp    uint64                         // index.stamp of the last publish it was a candidate of
-	keyMatch func(values []string) bool     // see fastpath.Plan; set by the index
-	match    func(map[string][]string) bool // a *query.Query's matcher; nil for a user's query
+	stamp    uint64                                                 // index.stamp of the last publish it was a candidate of
+	keyMatch func(values []string) bool                             // a fastpath.Part's Values, or
+	split    func(values []string, events map[string][]string) bool // its Split; set by the index
+	match    func(map[string][]string) bool                         // a *query.Query's matcher; nil for a user's query
 	q        Query
 	subs     []*subscription
 	inline   [1]*subscription
 	text     string
-	slots    []slot // where it is filed in the index
+	slots    *[]slot // where it is filed in the index; a pointer, to keep sinkSubscription in 192 bytes
 }
 
 type client struct {
@@ -224,9 +225,12 @@ func (l *loop) publish(env envelope) {
 // was found in (see index.visit).
 func (l *loop) considerQuery(qe *queryEntry, values []string) {
 	var ok bool
-	if qe.keyMatch != nil {
+	switch {
+	case qe.keyMatch != nil:
 		ok = qe.keyMatch(values)
-	} else {
+	case qe.split != nil:
+		ok = qe.split(values, l.events)
+	default:
 		ok = l.matches(qe, l.events)
 	}
 	if ok {
@@ -284,14 +288,13 @@ func (l *loop) cancelFailed() {
 }
 
 // filing is what the loop reads of a distinct query when its first
-// subscription arrives: the matcher and the key-values matcher of a
-// *query.Query, and the alternative sets of index terms of an IndexedQuery
+// subscription arrives: the matcher and the parts of a *query.Query (see
+// fastpath.Plan), and the alternative sets of index terms of an IndexedQuery
 // (if the index is on).
 type filing struct {
-	match  func(map[string][]string) bool
-	key    string
-	values func(values []string) bool
-	alts   [][]IndexTerm
+	match func(map[string][]string) bool
+	parts []fastpath.Part
+	alts  [][]IndexTerm
 }
 
 // inspect returns the filing of q, whose String() is text. *query.Query
@@ -301,7 +304,7 @@ type filing struct {
 func (l *loop) inspect(q Query, text string) (f filing, err error) {
 	if qq, ok := q.(*query.Query); ok {
 		p := fastpath.Of(qq)
-		f.match, f.key, f.values = p.Match, p.Key, p.Values
+		f.match, f.parts = p.Match, p.Parts
 		if l.index.enabled {
 			f.alts = qq.IndexTerms()
 		}
@@ -434,7 +437,7 @@ func (r *subscribeReq) apply(l *loop) {
 		*qe = queryEntry{q: r.q, text: r.text, match: f.match}
 		qe.subs = qe.inline[:0:1]
 		l.queries[r.text] = qe
-		l.index.add(qe, f.alts, f.key, f.values)
+		l.index.add(qe, f.alts, f.parts)
 		l.e.queries.Add(1)
 	}
 	s := r.s

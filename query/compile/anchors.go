@@ -10,7 +10,7 @@ type term = plan.Term
 
 func init() {
 	plan.Anchors = anchors
-	plan.KeyFunc = keyFunc
+	plan.Parts = parts
 }
 
 // maxAlternatives bounds how many alternative term sets anchors returns.

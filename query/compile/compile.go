@@ -246,6 +246,19 @@ type tagWant struct{ tag, want string }
 // (see sharedEquals). The conditions are checked in order, as the AND closure
 // would.
 func stringEquals(factors []*grammar.Unary) Func {
+	conds := equalities(factors)
+	if conds == nil {
+		return nil
+	}
+	if f := inlineEquals(conds); f != nil {
+		return f
+	}
+	return sharedEquals(conds)
+}
+
+// equalities returns the conditions of factors, two or more `tag = 'string'` conditions,
+// nil if factors are anything else.
+func equalities(factors []*grammar.Unary) []tagWant {
 	if len(factors) < 2 {
 		return nil
 	}
@@ -259,10 +272,7 @@ func stringEquals(factors []*grammar.Unary) Func {
 	for i, u := range factors {
 		conds[i] = tagWant{u.Cond.Tag, string(*u.Cond.Operand.Str)}
 	}
-	if f := inlineEquals(conds); f != nil {
-		return f
-	}
-	return sharedEquals(conds)
+	return conds
 }
 
 // sharedEquals returns the closure for a conjunction of `tag = 'want'` conditions that holds

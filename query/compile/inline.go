@@ -1,6 +1,9 @@
 package compile
 
-import "github.com/querybus/querybus/query/grammar"
+import (
+	"github.com/querybus/querybus/query/grammar"
+	"github.com/querybus/querybus/query/internal/plan"
+)
 
 // The closures here hold the bytes of their tags and operands in their own block of memory,
 // so that evaluating one touches that block alone: a bus evaluates thousands of distinct
@@ -29,14 +32,40 @@ type (
 // inlineEquals returns the closure for the conjunction of the conditions, one or more, that
 // holds their strings in its own block, or nil if they do not fit in an equals128.
 func inlineEquals(conds []tagWant) Func {
+	var b equals128
+	switch fillEquals(&b, conds) {
+	case 64:
+		return equalsIn64(equals64(b[:len(equals64{})]))
+	case 128:
+		return equalsIn128(b)
+	}
+	return nil
+}
+
+// inlineSplit is inlineEquals for a server that has the values of the first condition's tag
+// (see plan.Part): the closure compares them and looks the other tags up.
+func inlineSplit(conds []tagWant) plan.SplitFunc {
+	var b equals128
+	switch fillEquals(&b, conds) {
+	case 64:
+		return splitIn64(equals64(b[:len(equals64{})]))
+	case 128:
+		return splitIn128(b)
+	}
+	return nil
+}
+
+// fillEquals writes the equals array of the conditions into b and returns the size of the
+// closure that holds it: 64 if it fits in an equals64, 128 if only in an equals128, 0 if in
+// neither (b is then unchanged).
+func fillEquals(b *equals128, conds []tagWant) int {
 	size := 1 + 2*len(conds)
 	for _, c := range conds {
 		size += len(c.tag) + len(c.want)
 	}
-	if size > len(equals128{}) {
-		return nil
+	if size > len(b) {
+		return 0
 	}
-	b := make([]byte, len(equals128{}))
 	b[0] = byte(len(conds))
 	at := 1 + 2*len(conds)
 	for i, c := range conds {
@@ -46,31 +75,61 @@ func inlineEquals(conds []tagWant) Func {
 		b[2+2*i] = byte(at)
 	}
 	if size <= len(equals64{}) {
-		return equalsIn64(equals64(b[:len(equals64{})]))
+		return 64
 	}
-	return equalsIn128(equals128(b))
+	return 128
 }
 
 func equalsIn64(p equals64) Func {
 	return func(ev map[string][]string) bool {
 		b := p // captured by value, as long as it is not sliced
-		return allEqual(ev, b[:])
+		return allEqual(ev, b[:], 0)
 	}
 }
 
 func equalsIn128(p equals128) Func {
 	return func(ev map[string][]string) bool {
 		b := p
-		return allEqual(ev, b[:])
+		return allEqual(ev, b[:], 0)
 	}
 }
 
-// allEqual reports whether each condition of the equals array b holds: the key of its tag has
-// a value equal to its want. It checks them in order, and stops at the first that fails.
-func allEqual(ev map[string][]string, b []byte) bool {
+func splitIn64(p equals64) plan.SplitFunc {
+	return func(vs []string, ev map[string][]string) bool {
+		b := p
+		return firstEqual(vs, b[:]) && allEqual(ev, b[:], 1)
+	}
+}
+
+func splitIn128(p equals128) plan.SplitFunc {
+	return func(vs []string, ev map[string][]string) bool {
+		b := p
+		return firstEqual(vs, b[:]) && allEqual(ev, b[:], 1)
+	}
+}
+
+// firstEqual reports whether one of vs equals the want of the equals array's first
+// condition.
+func firstEqual(vs []string, b []byte) bool {
+	want := b[b[1]:b[2]]
+	for _, v := range vs {
+		if v == string(want) {
+			return true
+		}
+	}
+	return false
+}
+
+// allEqual reports whether each condition of the equals array b from the one at index from
+// on holds: the key of its tag has a value equal to its want. It checks them in order, and
+// stops at the first that fails.
+func allEqual(ev map[string][]string, b []byte, from int) bool {
 	n := 1 + 2*int(b[0])
-	at := n
-	for i := 1; i < n; i += 2 {
+	at := n // where the tag of condition from begins: after the offsets, or the previous want
+	if from > 0 {
+		at = int(b[2*from])
+	}
+	for i := 1 + 2*from; i < n; i += 2 {
 		tagEnd, wantEnd := int(b[i]), int(b[i+1])
 		want := b[tagEnd:wantEnd]
 		found := false

@@ -11,8 +11,8 @@ import (
 type valuesFunc = plan.ValuesFunc
 
 // keyFunc returns, for a query that is one condition other than EXISTS (in parentheses or
-// not), the condition's tag and a matcher of the tag's values: match(events[tag]) is the
-// query's result on events, for every event set. ok is false for any other query.
+// not), the condition's tag and a matcher of the tag's values: match(events[tag]) is the query's
+// result on events, for every event set. ok is false for any other query.
 //
 // It is for a server that looks a key up once per publish and hands its values to each
 // query that depends on that key alone: such a query then costs a comparison per value,
@@ -27,6 +27,72 @@ func keyFunc(q *grammar.Query) (tag string, match valuesFunc, ok bool) {
 		return "", nil, false
 	}
 	return cond.Tag, match, true
+}
+
+// parts returns the ways to split q at a key (see plan.Part): the single condition of
+// keyFunc, as Values; or, for a conjunction of two or more `tag = 'string'` conditions (the
+// commonest shape of a subscription, `tm.event = 'Tx' AND transfer.recipient = 'addr'`),
+// one Split for each of their tags. A server that has found such a query through the
+// values of one of its tags then compares those values and looks up the other tags only:
+// one lookup in the event set fewer. Each Split holds its strings in its own block of
+// memory, as the query's matcher does (see inlineSplit), so that calling it touches no
+// more memory than calling the matcher; conditions that do not fit have no Split.
+func parts(q *grammar.Query) []plan.Part {
+	if tag, match, ok := keyFunc(q); ok {
+		return []plan.Part{{Key: tag, Values: match}}
+	}
+	and := soleConjunction(q.Expr)
+	if and == nil {
+		return nil
+	}
+	conds := equalities(and.Factors)
+	if conds == nil {
+		return nil
+	}
+	ps := make([]plan.Part, 0, len(conds))
+	first := make([]tagWant, len(conds))
+	for i, c := range conds {
+		if hasPart(ps, c.tag) {
+			continue
+		}
+		first[0] = c
+		copy(first[1:], conds[:i])
+		copy(first[1+i:], conds[i+1:])
+		if split := inlineSplit(first); split != nil {
+			ps = append(ps, plan.Part{Key: c.tag, Split: split})
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
+}
+
+// soleConjunction returns the conjunction of two or more factors that or consists of (in
+// parentheses or not), nil if or is anything else.
+func soleConjunction(or *grammar.Or) *grammar.And {
+	for {
+		if or == nil || len(or.Terms) != 1 {
+			return nil
+		}
+		and := or.Terms[0]
+		if len(and.Factors) >= 2 {
+			return and
+		}
+		if len(and.Factors) != 1 || and.Factors[0].Group == nil {
+			return nil
+		}
+		or = and.Factors[0].Group
+	}
+}
+
+func hasPart(ps []plan.Part, key string) bool {
+	for _, p := range ps {
+		if p.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // soleCondition returns the condition that or consists of, nil if or is anything else.
