@@ -29,9 +29,10 @@
 // many distinct queries each block of memory is a cache miss: a query's
 // record (queryEntry) sits in one block with its first subscription and
 // that subscription's sink, and holds a *query.Query's matcher itself
-// (fastpath.Plan) rather than only the query value. A query that depends
-// on the values of one key (fastpath.Plan.Values), filed under that key, is
-// handed the values the index has already looked up.
+// (fastpath.Plan) rather than only the query value. A query filed under one
+// key that it can be split at (fastpath.Plan.Parts: a single condition, or a
+// conjunction of string equalities) is handed the values of that key that
+// the index has already looked up.
 //
 // # Faults in a user's query
 //

@@ -1,7 +1,7 @@
 // Package plan carries what package compile derives from a query for the engine, beside the
 // matcher itself, to package query, without making it part of compile's API: the terms an
-// index of queries files a query under, and the values matcher of a single condition.
-// Package compile sets Anchors and KeyFunc in its init.
+// index of queries files a query under, and the query split at a key (Part).
+// Package compile sets Anchors and Parts in its init.
 package plan
 
 import "github.com/querybus/querybus/query/grammar"
