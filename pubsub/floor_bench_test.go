@@ -48,7 +48,7 @@ func benchDelivery(b *testing.B, mode string, n int, impl string) {
 }
 
 // BenchmarkDeliveryPaired is BenchmarkDelivery with the bus and the floor running side by
-// side in one benchmark, taking turns about every thousand deliveries: bus/floor is their
+// side in one benchmark, taking turns about every ten thousand deliveries: bus/floor is their
 // ratio, which the drift of a shared machine's speed spoils less than it spoils two
 // benchmarks run one after the other. bus-ns/op and floor-ns/op are per publish. It fails
 // if either side dropped a subscriber.
@@ -114,6 +114,9 @@ func deliverySide(b *testing.B, mode string, n int, impl string) (side bustest.S
 	if mode == "distinct" {
 		w.FenceEvery, w.Fences, perPublish = capacity/4*n, events, 1
 	}
+	// Each side starts from a collected heap, whatever the benchmarks before it left: the
+	// goroutines and channels they freed otherwise favour whichever side comes next.
+	runtime.GC()
 	return bustest.Side{P: srv, D: d, W: w}, srv, perPublish
 }
 

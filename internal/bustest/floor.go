@@ -156,12 +156,13 @@ type Side struct {
 }
 
 // pairedDeliveries is about how many deliveries a paired benchmark makes on one side
-// before it turns to the next: about a millisecond's worth, short against the drift of a
-// shared machine's speed, long against the cost of reading the clock.
-const pairedDeliveries = 1000
+// before it turns to the next: some ten milliseconds' worth, long against the caches a side
+// must warm again at each turn (a thousand gave the same ratios) and against reading the
+// clock, short against the drift of a shared machine's speed.
+const pairedDeliveries = 10000
 
 // Paired publishes each side's workload b.N times, the sides taking turns about every
-// thousand deliveries (a publish makes perPublish), and returns each side's time per
+// ten thousand deliveries (a publish makes perPublish), and returns each side's time per
 // publish in nanoseconds, fences excluded. A machine whose speed drifts (a shared one)
 // slows the sides alike, so the ratio of two results holds up where two benchmarks run
 // one after the other would not.
