@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -69,8 +70,8 @@ type publishers struct {
 
 	quiet     chan struct{} // closed when entered == left while stopping
 	quietOnce sync.Once
-	released  chan struct{}       // closed when Stop has released every publisher
-	tickets   map[uint64]struct{} // of the messages Stop discarded; read after released
+	released  chan struct{} // closed when Stop has released every publisher
+	tickets   []uint64      // of the messages Stop discarded, sorted once released
 }
 
 func (p *publishers) init() {
@@ -98,7 +99,10 @@ func (p *publishers) closeQuiet() { close(p.quiet) }
 // released by a receive that moves its message into the queue.) A request
 // that do sent finds released closed and returns its stopped error.
 func (r *run) releasePublishers() {
-	defer close(r.released)
+	defer func() {
+		slices.Sort(r.tickets)
+		close(r.released)
+	}()
 	// left is read before entered: if the two are equal, they were so at the
 	// moment entered was read, which is after stopping was set.
 	if r.left.Load() != r.entered.Load() {
@@ -124,19 +128,15 @@ func (r *run) releasePublishers() {
 
 // note records that Stop discarded the message of env.
 func (p *publishers) note(env envelope) {
-	if env.req != nil {
-		return
+	if env.req == nil {
+		p.tickets = append(p.tickets, env.ticket)
 	}
-	if p.tickets == nil {
-		p.tickets = make(map[uint64]struct{})
-	}
-	p.tickets[env.ticket] = struct{}{}
 }
 
 // discarded reports whether Stop discarded the message of ticket; it waits
 // until Stop has released every publisher.
 func (p *publishers) discarded(ticket uint64) bool {
 	<-p.released
-	_, ok := p.tickets[ticket]
+	_, ok := slices.BinarySearch(p.tickets, ticket)
 	return ok
 }
