@@ -32,27 +32,27 @@ type (
 // inlineEquals returns the closure for the conjunction of the conditions, one or more, that
 // holds their strings in its own block, or nil if they do not fit in an equals128.
 func inlineEquals(conds []tagWant) Func {
-	var b equals128
-	switch fillEquals(&b, conds) {
-	case 64:
-		return equalsIn64(equals64(b[:len(equals64{})]))
-	case 128:
-		return equalsIn128(b)
-	}
-	return nil
+	return inlineIn(conds, equalsIn64, equalsIn128)
 }
 
 // inlineSplit is inlineEquals for a server that has the values of the first condition's tag
 // (see plan.Part): the closure compares them and looks the other tags up.
 func inlineSplit(conds []tagWant) plan.SplitFunc {
+	return inlineIn(conds, splitIn64, splitIn128)
+}
+
+// inlineIn returns the closure that in64 or in128 makes of the equals array of the
+// conditions, whichever it fits in (the smaller if both), or nil if neither.
+func inlineIn[F any](conds []tagWant, in64 func(equals64) F, in128 func(equals128) F) F {
 	var b equals128
 	switch fillEquals(&b, conds) {
 	case 64:
-		return splitIn64(equals64(b[:len(equals64{})]))
+		return in64(equals64(b[:len(equals64{})]))
 	case 128:
-		return splitIn128(b)
+		return in128(b)
 	}
-	return nil
+	var none F
+	return none
 }
 
 // fillEquals writes the equals array of the conditions into b and returns the size of the
