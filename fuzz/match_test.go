@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/querybus/querybus/internal/fastpath"
 	"github.com/querybus/querybus/internal/oracle"
 	"github.com/querybus/querybus/query"
 	"github.com/querybus/querybus/query/grammar"
@@ -13,7 +14,7 @@ import (
 
 // FuzzMatch checks that a compiled query matches exactly the event sets that the reference
 // evaluator oracle.Eval matches, and that the query compiled from its canonical form does
-// too. The event set is decoded from bytes over a small pool of keys and values that holds
+// too, and so does each part the engine may evaluate instead (fastpath.Plan.Parts). The event set is decoded from bytes over a small pool of keys and values that holds
 // the query's own tags and operands, so that conditions are hit; see decodeEvents.
 func FuzzMatch(f *testing.F) {
 	events := [][]byte{
@@ -72,6 +73,17 @@ func FuzzMatch(f *testing.F) {
 		}
 		if got, _ := q.Matches(nil); got {
 			t.Fatalf("New(%q) matches the nil event set", s)
+		}
+		for _, p := range fastpath.Of(q).Parts { // what the engine evaluates instead
+			var got bool
+			if p.Values != nil {
+				got = p.Values(ev[p.Key])
+			} else {
+				got = p.Split(ev[p.Key], ev)
+			}
+			if got != want {
+				t.Fatalf("New(%q) split at %s: %v on %s, oracle.Eval = %v", s, p.Key, got, formatEvents(ev), want)
+			}
 		}
 	})
 }

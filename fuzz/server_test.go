@@ -21,6 +21,7 @@ var serverQueries = []*query.Query{
 	query.MustCompile(`k > 1 AND NOT j EXISTS`),
 	query.MustCompile(`j EXISTS`),
 	query.MustCompile(`nothing = 'here'`),
+	query.MustCompile(`k = '1' AND j = '1'`), // split at k or j (fastpath.Part.Split)
 }
 
 var serverClients = []string{"a", "b", "c"}
