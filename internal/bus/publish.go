@@ -19,11 +19,11 @@ func (e *Engine) Publish(ctx context.Context, data any, events map[string][]stri
 	r := e.run.Load()
 	ticket := r.entered.Add(1)
 	if r.stopping.Load() {
-		r.leave(true)
+		r.leave()
 		return ErrServerStopped
 	}
 	if err := ctx.Err(); err != nil {
-		r.leave(false)
+		r.leave()
 		return err
 	}
 	env := envelope{data: data, events: events, ticket: ticket}
@@ -33,15 +33,16 @@ func (e *Engine) Publish(ctx context.Context, data any, events map[string][]stri
 		select {
 		case r.pubs <- env:
 		case <-r.stop:
-			r.leave(true)
+			r.leave()
 			return ErrServerStopped
 		case <-done:
-			r.leave(r.stopping.Load())
+			r.leave()
 			return ctx.Err()
 		}
 	}
+	// If Stop took the message, it had set stopping before: this sees it.
 	stopping := r.stopping.Load()
-	r.leave(stopping)
+	r.leave()
 	if stopping && r.discarded(ticket) {
 		return ErrServerStopped
 	}
@@ -79,13 +80,15 @@ func (p *publishers) init() {
 	p.released = make(chan struct{})
 }
 
-// leave counts a publisher out. stopping is what it last read of
-// p.stopping: only then may it be the last one Stop waits for. (Read after
-// the count, stopping might have been set after the moment entered == left,
-// when a publisher not yet stopped could still count itself in and send.)
-func (p *publishers) leave(stopping bool) {
+// leave counts a publisher out, and wakes Stop if it is the last one Stop
+// waits for. The order of the three steps matters: stopping is read after
+// the count and before entered, so that when the two counts are equal, they
+// were so at a moment after stopping was set, from which on no publisher
+// sends. And any publisher that Stop may wait for counts itself out after
+// Stop set stopping, so the last of them sees it.
+func (p *publishers) leave() {
 	left := p.left.Add(1)
-	if stopping && left == p.entered.Load() {
+	if p.stopping.Load() && left == p.entered.Load() {
 		p.quietOnce.Do(p.closeQuiet)
 	}
 }
